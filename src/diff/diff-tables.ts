@@ -1,0 +1,338 @@
+/**
+ * The diff of two tables: resolves keys and columns from both catalogs, plans key ranges, streams
+ * both sides through normalisation into the merge-join, and turns merge events into DiffEvents.
+ */
+import { ReckonError, isConnectionLost } from '../errors.ts';
+import { pairNormalizers, type Normalizer } from '../normalize/values.ts';
+import { openSource } from '../sources/connect.ts';
+import { parseTableName } from '../sources/dialect.ts';
+import type { ScanRequest, Source } from '../sources/source.ts';
+import type { ColumnInfo, DiffEvent, DiffProgress, DiffSummary, Key, KeyRange, LogicalType, TableInfo, TableRef } from '../types.ts';
+import { keyComparator, keyOrderFor } from './compare-keys.ts';
+import { mergeJoin, type CanonicalRow, type MergeCounts, type MergeEvent } from './merge-join.ts';
+import { orderedParallel, rangesFromBoundaries } from './plan.ts';
+
+/** One side of a diff: a URL (opened and closed by the run) or an open Source, and a table. */
+export interface SideSpec {
+  url?: string;
+  source?: Source;
+  /** `schema.table` (PostgreSQL, default schema public) or `db.table` / `table` (MySQL). */
+  table: string;
+  /** SQL filter for this side only, combined with DiffOptions.where. */
+  where?: string;
+}
+
+export interface DiffOptions {
+  left: SideSpec;
+  right: SideSpec;
+  /** Key columns; default: the left table's primary key. */
+  key?: string[];
+  /** Columns to compare; default: every non-key column present on both sides. */
+  columns?: string[];
+  /** SQL filter applied to both sides. */
+  where?: string;
+  /** Key ranges diffed at once (default 1). */
+  concurrency?: number;
+  /** Rows per fetch (default 1000). */
+  chunkSize?: number;
+  /** Reconnects after a lost connection, per range, resuming after the last key read (default 3). */
+  retries?: number;
+  /** Called about every 250 ms while the diff runs. */
+  onProgress?: (p: DiffProgress) => void;
+  /** Called when a lost connection is retried. */
+  onRetry?: (info: { side: 'left' | 'right'; attempt: number; error: Error }) => void;
+}
+
+/** A column compared on both sides. */
+interface ColumnPair {
+  name: string;
+  left: ColumnInfo;
+  right: ColumnInfo;
+}
+
+interface Plan {
+  keys: ColumnPair[];
+  compared: ColumnPair[];
+  leftOnly: string[];
+  rightOnly: string[];
+}
+
+function findColumn(info: TableInfo, name: string): ColumnInfo | undefined {
+  return info.columns.find((c) => c.name === name) ?? info.columns.find((c) => c.name.toLowerCase() === name.toLowerCase());
+}
+
+function tableLabel(t: TableRef): string {
+  return t.schema ? `${t.schema}.${t.name}` : t.name;
+}
+
+/** Decides key and compared columns from both catalogs; every mistake is a SCHEMA/CONFIG error. */
+export function planColumns(left: TableInfo, right: TableInfo, key: string[] | undefined, columns: string[] | undefined): Plan {
+  const keyNames = key && key.length > 0 ? key : left.primaryKey;
+  if (keyNames.length === 0) {
+    throw new ReckonError(
+      'SCHEMA',
+      `table ${tableLabel(left.table)} has no primary key: name unique key columns with --key`,
+    );
+  }
+  const pair = (name: string, what: string): ColumnPair => {
+    const l = findColumn(left, name);
+    if (!l) throw new ReckonError('SCHEMA', `${what} ${name} does not exist in the left table ${tableLabel(left.table)}`);
+    const r = findColumn(right, name);
+    if (!r) throw new ReckonError('SCHEMA', `${what} ${name} does not exist in the right table ${tableLabel(right.table)}`);
+    return { name: l.name, left: l, right: r };
+  };
+  const keys = keyNames.map((n) => pair(n, 'key column'));
+  for (const k of keys) {
+    const lo = keyOrderFor(k.left.logicalType);
+    const ro = keyOrderFor(k.right.logicalType);
+    if ((lo === 'number') !== (ro === 'number')) {
+      throw new ReckonError(
+        'SCHEMA',
+        `key column ${k.name} is ${k.left.nativeType} on the left but ${k.right.nativeType} on the right: ` +
+          `keys must order the same way on both sides`,
+      );
+    }
+  }
+  const isKey = (c: ColumnInfo, side: 'left' | 'right') => keys.some((k) => k[side] === c);
+  let compared: ColumnPair[];
+  const leftOnly: string[] = [];
+  const rightOnly: string[] = [];
+  if (columns && columns.length > 0) {
+    compared = columns.map((n) => pair(n, 'column')).filter((p) => !isKey(p.left, 'left'));
+  } else {
+    compared = [];
+    for (const l of left.columns) {
+      if (isKey(l, 'left')) continue;
+      const r = findColumn(right, l.name);
+      if (r) compared.push({ name: l.name, left: l, right: r });
+      else leftOnly.push(l.name);
+    }
+    for (const r of right.columns) {
+      if (!isKey(r, 'right') && !findColumn(left, r.name)) rightOnly.push(r.name);
+    }
+  }
+  return { keys, compared, leftOnly, rightOnly };
+}
+
+function combineWhere(a: string | undefined, b: string | undefined): string | undefined {
+  const parts = [a, b].filter((x): x is string => !!x && x.trim().length > 0);
+  if (parts.length === 0) return undefined;
+  return parts.map((p) => `(${p})`).join(' AND ');
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * Scans one side of one range, normalising rows in place, and after a lost connection reopens
+ * the scan just after the last key already delivered, so no row is read twice or skipped.
+ */
+async function* normalizedScan(
+  source: Source,
+  req: ScanRequest,
+  normalizers: readonly Normalizer[],
+  retries: number,
+  onRetry: (attempt: number, error: Error) => void,
+): AsyncGenerator<CanonicalRow[]> {
+  const width = normalizers.length;
+  const keyLength = req.keyColumns.length;
+  let after = req.range.after;
+  let attempt = 0;
+  for (;;) {
+    try {
+      for await (const chunk of source.scan({ ...req, range: { ...req.range, after } })) {
+        for (const row of chunk as (string | number | null)[][]) {
+          for (let i = 0; i < width; i++) row[i] = normalizers[i]!(row[i] as string | null);
+        }
+        const last = chunk[chunk.length - 1];
+        if (last) after = last.slice(0, keyLength) as Key;
+        attempt = 0;
+        yield chunk as CanonicalRow[];
+      }
+      return;
+    } catch (err) {
+      if (!isConnectionLost(err) || attempt >= retries) throw err;
+      attempt++;
+      onRetry(attempt, err as Error);
+      await sleep(Math.min(10_000, 250 * 2 ** (attempt - 1)));
+    }
+  }
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+function keyValue(type: LogicalType, v: string | null): string | number {
+  if (v === null) return '';
+  if (type === 'integer' && /^-?\d+$/.test(v)) {
+    const b = BigInt(v);
+    if (b <= MAX_SAFE && b >= -MAX_SAFE) return Number(v);
+  }
+  return v;
+}
+
+/** A diff in progress: iterate it for events; `summary` is set once iteration completes. */
+export class DiffRun implements AsyncIterable<DiffEvent> {
+  summary: DiffSummary | undefined;
+  private started = false;
+
+  constructor(private readonly opts: DiffOptions) {}
+
+  [Symbol.asyncIterator](): AsyncIterator<DiffEvent> {
+    if (this.started) throw new Error('a DiffRun can be iterated once');
+    this.started = true;
+    return this.run();
+  }
+
+  private async *run(): AsyncGenerator<DiffEvent> {
+    const opts = this.opts;
+    const t0 = Date.now();
+    const concurrency = opts.concurrency ?? 1;
+    const chunkSize = opts.chunkSize ?? 1000;
+    const retries = opts.retries ?? 3;
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new ReckonError('CONFIG', `concurrency must be a positive integer, got ${concurrency}`);
+    if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new ReckonError('CONFIG', `chunk size must be a positive integer, got ${chunkSize}`);
+    const opened: Source[] = [];
+    const open = (side: SideSpec, name: string): Source => {
+      if (side.source) return side.source;
+      if (!side.url) throw new ReckonError('CONFIG', `the ${name} side needs a URL or a source`);
+      const s = openSource(side.url, { maxConnections: concurrency + 1 });
+      opened.push(s);
+      return s;
+    };
+    let progressTimer: NodeJS.Timeout | undefined;
+    try {
+      const leftSource = open(opts.left, 'left');
+      const rightSource = open(opts.right, 'right');
+      const leftRef = parseTableName(opts.left.table);
+      const rightRef = parseTableName(opts.right.table);
+      if (!leftRef) throw new ReckonError('CONFIG', `not a table name: ${opts.left.table}`);
+      if (!rightRef) throw new ReckonError('CONFIG', `not a table name: ${opts.right.table}`);
+      const [leftInfo, rightInfo] = await Promise.all([leftSource.describe(leftRef), rightSource.describe(rightRef)]);
+      const plan = planColumns(leftInfo, rightInfo, opts.key, opts.columns);
+      const keyLength = plan.keys.length;
+
+      const leftNorms: Normalizer[] = [];
+      const rightNorms: Normalizer[] = [];
+      for (const p of [...plan.keys, ...plan.compared]) {
+        const [ln, rn] = pairNormalizers(p.left.logicalType, p.right.logicalType);
+        leftNorms.push(ln);
+        rightNorms.push(rn);
+      }
+      // Keys compare as numbers when either side is numeric, else as code points, matching the
+      // ORDER BY both sides use.
+      const keyTypes = plan.keys.map((k) => (keyOrderFor(k.left.logicalType) === 'ascii' ? k.right.logicalType : k.left.logicalType));
+      const cmpKey = keyComparator(keyTypes);
+      const compareRows = (a: CanonicalRow, b: CanonicalRow) => cmpKey(a as Key, b as Key);
+      const keyObject = (row: CanonicalRow): Record<string, string | number> => {
+        const o: Record<string, string | number> = {};
+        plan.keys.forEach((k, i) => (o[k.name] = keyValue(k.left.logicalType, row[i] ?? null)));
+        return o;
+      };
+      const describeKey = (row: CanonicalRow) => JSON.stringify(keyObject(row));
+
+      const request = (side: 'left' | 'right', range: KeyRange): ScanRequest => ({
+        table: side === 'left' ? leftInfo.table : rightInfo.table,
+        keyColumns: plan.keys.map((k) => ({ name: k[side].name, type: k[side].logicalType, collation: k[side].collation })),
+        columns: plan.compared.map((c) => ({ name: c[side].name, type: c[side].logicalType })),
+        where: combineWhere(opts.where, opts[side].where),
+        range,
+        chunkSize,
+      });
+
+      let ranges: KeyRange[] = [{}];
+      if (concurrency > 1) {
+        const base = request('left', {});
+        const raw = await leftSource.sampleBoundaries(base, concurrency * 4);
+        const boundaries: Key[] = [];
+        for (const r of raw) {
+          const key = r.slice(0, keyLength).map((v, i) => leftNorms[i]!(v)) as (string | null)[];
+          if (key.some((v) => v === null)) continue;
+          const prev = boundaries[boundaries.length - 1];
+          if (!prev || cmpKey(prev, key as Key) < 0) boundaries.push(key as Key);
+        }
+        ranges = rangesFromBoundaries(boundaries);
+      }
+
+      const rangeCounts: MergeCounts[] = ranges.map(() => ({ left: 0, right: 0 }));
+      let differences = 0;
+      if (opts.onProgress) {
+        const estimate = await leftSource.estimateRows(leftInfo.table).catch(() => null);
+        const report = () =>
+          opts.onProgress!({
+            leftRows: rangeCounts.reduce((s, c) => s + c.left, 0),
+            rightRows: rangeCounts.reduce((s, c) => s + c.right, 0),
+            differences,
+            estimatedRows: estimate,
+            elapsedMs: Date.now() - t0,
+          });
+        progressTimer = setInterval(report, 250);
+        progressTimer.unref();
+      }
+
+      const onRetry = (side: 'left' | 'right') => (attempt: number, error: Error) => opts.onRetry?.({ side, attempt, error });
+      const tasks = ranges.map((range, i) => () =>
+        mergeJoin(
+          normalizedScan(leftSource, request('left', range), leftNorms, retries, onRetry('left')),
+          normalizedScan(rightSource, request('right', range), rightNorms, retries, onRetry('right')),
+          {
+            keyLength,
+            compareKeys: compareRows,
+            leftName: `left (${tableLabel(leftInfo.table)})`,
+            rightName: `right (${tableLabel(rightInfo.table)})`,
+            describeKey,
+          },
+          rangeCounts[i],
+        ),
+      );
+
+      const counts = { left_only: 0, right_only: 0, changed: 0 };
+      const names = [...plan.keys, ...plan.compared].map((p) => p.name);
+      const rowObject = (row: CanonicalRow) => {
+        const o: Record<string, string | null> = {};
+        for (let i = 0; i < names.length; i++) o[names[i]!] = row[i] ?? null;
+        return o;
+      };
+      const toEvent = (e: MergeEvent): DiffEvent => {
+        if (e.type === 'changed') {
+          const l: Record<string, string | null> = {};
+          const r: Record<string, string | null> = {};
+          const cols = e.columns.map((i) => {
+            const n = names[i]!;
+            l[n] = e.left[i] ?? null;
+            r[n] = e.right[i] ?? null;
+            return n;
+          });
+          return { type: 'changed', key: keyObject(e.left), columns: cols, left: l, right: r };
+        }
+        return { type: e.type, key: keyObject(e.row), row: rowObject(e.row) };
+      };
+
+      for await (const e of orderedParallel(tasks, concurrency)) {
+        counts[e.type]++;
+        differences++;
+        yield toEvent(e);
+      }
+      const leftRows = rangeCounts.reduce((s, c) => s + c.left, 0);
+      const rightRows = rangeCounts.reduce((s, c) => s + c.right, 0);
+      this.summary = {
+        type: 'summary',
+        left_rows: leftRows,
+        right_rows: rightRows,
+        ...counts,
+        identical: differences === 0,
+        elapsed_ms: Date.now() - t0,
+        left_only_columns: plan.leftOnly,
+        right_only_columns: plan.rightOnly,
+      };
+    } finally {
+      if (progressTimer) clearInterval(progressTimer);
+      await Promise.all(opened.map((s) => s.close().catch(() => {})));
+    }
+  }
+}
+
+/** Diffs two tables; iterate the result for events, then read `summary`. */
+export function diffTables(opts: DiffOptions): DiffRun {
+  return new DiffRun(opts);
+}

@@ -1,0 +1,139 @@
+/**
+ * Merge-join of two key-ordered row streams. Knows nothing of databases: rows are arrays of
+ * canonical text whose first `keyLength` entries are the key. It holds one chunk per side, checks
+ * that each side is strictly ascending (a repeated key is a duplicate-key error, a smaller one an
+ * order error: never a silent mis-merge), and yields events as it goes, so memory does not grow
+ * with table size or with the number of differences.
+ */
+import { ReckonError } from '../errors.ts';
+
+/** A row of canonical values; the first keyLength entries are the key. */
+export type CanonicalRow = (string | null)[];
+
+export type MergeEvent =
+  | { type: 'left_only'; row: CanonicalRow }
+  | { type: 'right_only'; row: CanonicalRow }
+  | { type: 'changed'; left: CanonicalRow; right: CanonicalRow; columns: number[] };
+
+export interface MergeOptions {
+  keyLength: number;
+  /** Total order on the key part of two rows (see compare-keys.ts). */
+  compareKeys: (a: CanonicalRow, b: CanonicalRow) => number;
+  /** Names used in error messages. */
+  leftName: string;
+  rightName: string;
+  /** Renders a row's key for an error message. */
+  describeKey: (row: CanonicalRow) => string;
+}
+
+/** Row counts, updated as the join advances (readable while it runs, for progress). */
+export interface MergeCounts {
+  left: number;
+  right: number;
+}
+
+class Side {
+  private chunk: CanonicalRow[] = [];
+  private i = 0;
+  private prev: CanonicalRow | undefined;
+  private done = false;
+  count = 0;
+
+  constructor(
+    private readonly it: AsyncIterator<CanonicalRow[]>,
+    private readonly name: string,
+    private readonly opts: MergeOptions,
+  ) {}
+
+  /** The current row when it is already loaded (the common case needs no await). */
+  current(): CanonicalRow | undefined {
+    return this.chunk[this.i];
+  }
+
+  /** The current row, loading the next chunk when needed; undefined at the end. */
+  async peek(): Promise<CanonicalRow | undefined> {
+    while (this.i >= this.chunk.length) {
+      if (this.done) return undefined;
+      const next = await this.it.next();
+      if (next.done) {
+        this.done = true;
+        return undefined;
+      }
+      this.chunk = next.value;
+      this.i = 0;
+    }
+    return this.chunk[this.i];
+  }
+
+  /** Consumes the current row, verifying it is above the previous one. */
+  take(row: CanonicalRow): void {
+    this.i++;
+    this.count++;
+    const prev = this.prev;
+    this.prev = row;
+    if (prev === undefined) return;
+    const c = this.opts.compareKeys(prev, row);
+    if (c < 0) return;
+    if (c === 0) {
+      throw new ReckonError(
+        'DUPLICATE_KEY',
+        `duplicate key ${this.opts.describeKey(row)} on the ${this.name} side: the key columns are not unique; ` +
+          `choose unique columns with --key`,
+      );
+    }
+    throw new ReckonError(
+      'ORDER',
+      `rows of the ${this.name} side arrived out of key order: ${this.opts.describeKey(row)} after ` +
+        `${this.opts.describeKey(prev)}. The database's ORDER BY disagrees with reckon's key order ` +
+        `(a collation that is not byte order?); nothing was compared past this point`,
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.it.return?.();
+  }
+}
+
+/** Yields the differences between two ascending row streams. */
+export async function* mergeJoin(
+  left: AsyncIterable<CanonicalRow[]>,
+  right: AsyncIterable<CanonicalRow[]>,
+  opts: MergeOptions,
+  counts: MergeCounts = { left: 0, right: 0 },
+): AsyncGenerator<MergeEvent> {
+  const l = new Side(left[Symbol.asyncIterator](), opts.leftName, opts);
+  const r = new Side(right[Symbol.asyncIterator](), opts.rightName, opts);
+  const k = opts.keyLength;
+  try {
+    for (;;) {
+      const a = l.current() ?? (await l.peek());
+      const b = r.current() ?? (await r.peek());
+      if (a === undefined && b === undefined) break;
+      let c: number;
+      if (a === undefined) c = 1;
+      else if (b === undefined) c = -1;
+      else c = opts.compareKeys(a, b);
+      if (c < 0) {
+        l.take(a!);
+        counts.left = l.count;
+        yield { type: 'left_only', row: a! };
+      } else if (c > 0) {
+        r.take(b!);
+        counts.right = r.count;
+        yield { type: 'right_only', row: b! };
+      } else {
+        l.take(a!);
+        r.take(b!);
+        counts.left = l.count;
+        counts.right = r.count;
+        let columns: number[] | undefined;
+        for (let i = k; i < a!.length; i++) {
+          if (a![i] !== b![i]) (columns ??= []).push(i);
+        }
+        if (columns) yield { type: 'changed', left: a!, right: b!, columns };
+      }
+    }
+  } finally {
+    await Promise.all([l.close(), r.close()]);
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * Splits the key space into ranges for bounded parallel work, and runs range tasks with bounded
+ * concurrency while still emitting their results in key order.
+ */
+import pLimit from 'p-limit';
+import type { Key, KeyRange } from '../types.ts';
+
+/**
+ * Ranges that tile the key space at the given split keys (sorted ascending, distinct): the first
+ * is unbounded below, the last unbounded above, each boundary belongs to the range it starts.
+ */
+export function rangesFromBoundaries(boundaries: readonly Key[]): KeyRange[] {
+  if (boundaries.length === 0) return [{}];
+  const ranges: KeyRange[] = [{ to: boundaries[0]! }];
+  for (let i = 0; i < boundaries.length; i++) {
+    const next = boundaries[i + 1];
+    ranges.push(next ? { from: boundaries[i]!, to: next } : { from: boundaries[i]! });
+  }
+  return ranges;
+}
+
+/** A single-producer, single-consumer queue whose producer waits while it is full. */
+class BoundedQueue<T> {
+  private items: T[] = [];
+  private ended = false;
+  private error: unknown;
+  private cancelled = false;
+  private wakeConsumer: (() => void) | undefined;
+  private wakeProducer: (() => void) | undefined;
+
+  constructor(private readonly capacity: number) {}
+
+  /** Resolves false when the consumer has gone away and the producer should stop. */
+  async push(item: T): Promise<boolean> {
+    while (this.items.length >= this.capacity && !this.cancelled) {
+      await new Promise<void>((r) => (this.wakeProducer = r));
+    }
+    if (this.cancelled) return false;
+    this.items.push(item);
+    this.wakeConsumer?.();
+    return true;
+  }
+
+  end(error?: unknown): void {
+    this.ended = true;
+    this.error = error;
+    this.wakeConsumer?.();
+  }
+
+  cancel(): void {
+    this.cancelled = true;
+    this.wakeProducer?.();
+  }
+
+  async *drain(): AsyncGenerator<T> {
+    for (;;) {
+      if (this.items.length > 0) {
+        const batch = this.items;
+        this.items = [];
+        this.wakeProducer?.();
+        yield* batch;
+        continue;
+      }
+      if (this.ended) {
+        if (this.error !== undefined) throw this.error;
+        return;
+      }
+      await new Promise<void>((r) => (this.wakeConsumer = r));
+      this.wakeConsumer = undefined;
+    }
+  }
+}
+
+/**
+ * Runs up to `concurrency` tasks at once and yields their items in task order, as a sequential
+ * run would. Each task may run ahead of the consumer by at most `buffer` items, so memory stays
+ * bounded however many items a task produces. Stopping early stops every task.
+ */
+export async function* orderedParallel<T>(
+  tasks: ReadonlyArray<() => AsyncIterable<T>>,
+  concurrency: number,
+  buffer = 1000,
+): AsyncGenerator<T> {
+  if (tasks.length === 1 || concurrency <= 1) {
+    for (const task of tasks) yield* task();
+    return;
+  }
+  const limit = pLimit(concurrency);
+  const queues = tasks.map(() => new BoundedQueue<T>(buffer));
+  let stopped = false;
+  const running = tasks.map((task, i) =>
+    limit(async () => {
+      const q = queues[i]!;
+      if (stopped) return q.end();
+      try {
+        for await (const item of task()) {
+          if (!(await q.push(item))) break;
+        }
+        q.end();
+      } catch (err) {
+        q.end(err);
+      }
+    }),
+  );
+  try {
+    for (const q of queues) yield* q.drain();
+  } finally {
+    stopped = true;
+    for (const q of queues) q.cancel();
+    await Promise.allSettled(running);
+  }
+}

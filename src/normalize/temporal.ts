@@ -1,0 +1,65 @@
+/**
+ * Dates, times and timestamps as canonical text, without JS Date on the value path: a Date keeps
+ * milliseconds only and shifts calendar dates with the process time zone.
+ *
+ * Canonical timestamp: `YYYY-MM-DD HH:MM:SS.ffffff` in UTC, always six fractional digits, so equal
+ * instants are equal strings and string order is time order. A timestamp without a zone is taken
+ * as UTC, which makes PostgreSQL `timestamp`, `timestamptz` (read with session zone UTC), MySQL
+ * `DATETIME` and `TIMESTAMP` (read with time_zone '+00:00') comparable.
+ */
+
+const TS =
+  /^(\d{4,})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:\s*(Z|[+-]\d{2}(?::?\d{2})?(?::?\d{2})?))?( BC)?$/;
+
+const FRACTION_PAD = '000000';
+
+function fraction6(frac: string | undefined): string {
+  if (!frac) return FRACTION_PAD;
+  // Digits beyond microseconds are beyond what either engine stores; truncation keeps exactness
+  // for every value the engines can hold.
+  return frac.length >= 6 ? frac.slice(0, 6) : frac + FRACTION_PAD.slice(frac.length);
+}
+
+function two(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
+}
+
+/** Canonical timestamp text, or the input unchanged when it is not a plain timestamp (infinity, BC). */
+export function canonicalTimestamp(text: string): string {
+  const m = TS.exec(text);
+  if (!m || m[9]) return text;
+  const [, y, mo, d, h, mi, s, frac, zone] = m as unknown as string[];
+  const micros = fraction6(frac);
+  if (!zone || zone === 'Z' || /^[+-]00(?::?00)?(?::?00)?$/.test(zone)) {
+    return `${y}-${mo}-${d} ${h}:${mi}:${s}.${micros}`;
+  }
+  const sign = zone[0] === '-' ? -1 : 1;
+  const digits = zone.slice(1).replace(/:/g, '');
+  const offsetSeconds =
+    sign * (Number(digits.slice(0, 2)) * 3600 + Number(digits.slice(2, 4) || '0') * 60 + Number(digits.slice(4, 6) || '0'));
+  // Whole seconds are exact in a Date; the microseconds are carried separately.
+  const t = new Date(0);
+  t.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
+  t.setUTCHours(Number(h), Number(mi), Number(s) - offsetSeconds, 0);
+  const year = t.getUTCFullYear();
+  const yearText = year < 1000 ? String(year).padStart(4, '0') : String(year);
+  return `${yearText}-${two(t.getUTCMonth() + 1)}-${two(t.getUTCDate())} ${two(t.getUTCHours())}:${two(
+    t.getUTCMinutes(),
+  )}:${two(t.getUTCSeconds())}.${micros}`;
+}
+
+const TIME = /^(-?\d{2,3}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$/;
+
+/** Canonical time of day (`HH:MM:SS.ffffff`), or the input unchanged when it has another form. */
+export function canonicalTime(text: string): string {
+  const m = TIME.exec(text);
+  if (!m) return text;
+  return `${m[1]}:${m[2]}:${m[3]}.${fraction6(m[4])}`;
+}
+
+/** Dates are compared as calendar text; only a time part some drivers append is dropped. */
+export function canonicalDate(text: string): string {
+  return text.length > 10 && text.charCodeAt(10) === 32 && /^\d{4}-\d{2}-\d{2} 00:00:00/.test(text)
+    ? text.slice(0, 10)
+    : text;
+}

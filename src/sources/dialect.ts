@@ -1,0 +1,217 @@
+/**
+ * Pure SQL text per engine: quoting, the byte-order ORDER BY, keyset predicates and the select
+ * expressions that make each engine send a value in a form normalize/ can read exactly. No I/O.
+ */
+import type { Key, KeyRange, LogicalType, TableRef } from '../types.ts';
+import type { ScanRequest } from './source.ts';
+
+export type Engine = 'postgres' | 'mysql';
+
+export function quoteIdent(engine: Engine, name: string): string {
+  return engine === 'postgres' ? `"${name.replace(/"/g, '""')}"` : `\`${name.replace(/`/g, '``')}\``;
+}
+
+export function qualifiedTable(engine: Engine, t: TableRef): string {
+  const name = quoteIdent(engine, t.name);
+  return t.schema ? `${quoteIdent(engine, t.schema)}.${name}` : name;
+}
+
+/**
+ * Parses `schema.table` (or `db.table`); each part may be quoted with "" or `` to hold a dot.
+ * Returns null schema when only a table is given.
+ */
+export function parseTableName(text: string): TableRef | null {
+  const parts: string[] = [];
+  let i = 0;
+  while (i <= text.length) {
+    const q = text[i];
+    if (q === '"' || q === '`') {
+      let j = i + 1;
+      let part = '';
+      for (;;) {
+        if (j >= text.length) return null;
+        if (text[j] === q) {
+          if (text[j + 1] === q) {
+            part += q;
+            j += 2;
+            continue;
+          }
+          break;
+        }
+        part += text[j++];
+      }
+      parts.push(part);
+      i = j + 1;
+    } else {
+      const dot = text.indexOf('.', i);
+      const end = dot < 0 ? text.length : dot;
+      parts.push(text.slice(i, end));
+      i = end;
+    }
+    if (i >= text.length) break;
+    if (text[i] !== '.') return null;
+    i++;
+  }
+  if (parts.length === 0 || parts.length > 2 || parts.some((p) => p.length === 0)) return null;
+  return parts.length === 2 ? { schema: parts[0]!, name: parts[1]! } : { schema: null, name: parts[0]! };
+}
+
+interface KeyColumn {
+  name: string;
+  type: LogicalType;
+  collation: string | null;
+}
+
+function isTextual(type: LogicalType): boolean {
+  return type === 'text' || type === 'char' || type === 'other' || type === 'json';
+}
+
+/**
+ * The expression a key column is ordered and compared by, giving UTF-8 byte order for text
+ * whatever the column's collation. Where the collation already is byte order the bare column is
+ * used, so the engine can walk an index instead of sorting.
+ */
+export function keyExpression(engine: Engine, col: KeyColumn): string {
+  const id = quoteIdent(engine, col.name);
+  if (!isTextual(col.type)) return id;
+  const coll = col.collation ?? '';
+  if (engine === 'postgres') {
+    return coll === 'C' || coll === 'POSIX' ? id : `${id} COLLATE "C"`;
+  }
+  // MySQL's *_bin collations of UTF-8 order by code point; every other collation (the common
+  // case-insensitive defaults) needs the bytes. Non-UTF-8 columns are converted first so the bytes
+  // compared are UTF-8 bytes.
+  if (/^utf8(mb[34])?_bin$/.test(coll) || coll === 'utf8mb4_nopad_bin' || coll === 'utf8mb4_0900_bin') return id;
+  if (coll.startsWith('utf8')) return `CAST(${id} AS BINARY)`;
+  return `CAST(CONVERT(${id} USING utf8mb4) AS BINARY)`;
+}
+
+/** The expression a column is selected by, so the driver receives text normalize/ reads exactly. */
+export function selectExpression(engine: Engine, name: string, type: LogicalType): string {
+  const id = quoteIdent(engine, name);
+  if (engine === 'mysql') {
+    switch (type) {
+      case 'bytes':
+        return `HEX(${id})`;
+      case 'json':
+        // MySQL's JSON type would be parsed by the driver (rounding numbers); text is exact.
+        return `CAST(${id} AS CHAR)`;
+      case 'float4':
+        // MySQL prints FLOAT with 6 significant digits; the double holds the stored value exactly.
+        return `CAST(${id} AS DOUBLE)`;
+      default:
+        return id;
+    }
+  }
+  return id;
+}
+
+/** A placeholder for bound parameter n (1-based), typed so the comparison stays exact. */
+function placeholder(engine: Engine, n: number, type: LogicalType): string {
+  if (engine === 'postgres') return type === 'bytes' ? `decode(ltrim($${n}, '\\x'), 'hex')` : `$${n}`;
+  switch (type) {
+    case 'integer':
+    case 'decimal':
+    case 'boolean':
+      // A bare string parameter against a numeric column is compared as a double in MySQL, which
+      // rounds keys beyond 2^53; DECIMAL keeps the comparison exact.
+      return 'CAST(? AS DECIMAL(65,30))';
+    case 'bytes':
+      return 'UNHEX(?)';
+    case 'text':
+    case 'char':
+    case 'other':
+    case 'json':
+      return 'CAST(? AS BINARY)';
+    default:
+      return '?';
+  }
+}
+
+class Params {
+  readonly values: string[] = [];
+  constructor(private readonly engine: Engine) {}
+  add(value: string, type: LogicalType): string {
+    this.values.push(value);
+    return placeholder(this.engine, this.values.length, type);
+  }
+}
+
+/** `key OP bound` in lexicographic order over the key columns, where OP is > , >= or <. */
+function keyPredicate(engine: Engine, cols: readonly KeyColumn[], bound: Key, op: '>' | '>=' | '<', params: Params): string {
+  const exprs = cols.map((c) => keyExpression(engine, c));
+  if (cols.length === 1) return `${exprs[0]} ${op} ${params.add(bound[0]!, cols[0]!.type)}`;
+  if (engine === 'postgres') {
+    const ps = cols.map((c, i) => params.add(bound[i]!, c.type));
+    return `(${exprs.join(', ')}) ${op} (${ps.join(', ')})`;
+  }
+  // MySQL: spelled-out lexicographic comparison, led by a sargable bound on the first column.
+  const strict = op === '>=' ? '>' : op;
+  const terms: string[] = [];
+  for (let i = 0; i < cols.length; i++) {
+    const eqs = [];
+    for (let j = 0; j < i; j++) eqs.push(`${exprs[j]} = ${params.add(bound[j]!, cols[j]!.type)}`);
+    const last = i === cols.length - 1 ? op : strict;
+    eqs.push(`${exprs[i]} ${last} ${params.add(bound[i]!, cols[i]!.type)}`);
+    terms.push(eqs.length > 1 ? `(${eqs.join(' AND ')})` : eqs[0]!);
+  }
+  const lead = `${exprs[0]} ${op === '<' ? '<=' : '>='} ${params.add(bound[0]!, cols[0]!.type)}`;
+  return `(${lead} AND (${terms.join(' OR ')}))`;
+}
+
+export interface BuiltQuery {
+  text: string;
+  values: string[];
+}
+
+function rangeConditions(engine: Engine, cols: readonly KeyColumn[], range: KeyRange, where: string | undefined, params: Params): string[] {
+  const conds: string[] = [];
+  if (where && where.trim()) conds.push(`(${where})`);
+  if (range.from) conds.push(keyPredicate(engine, cols, range.from, '>=', params));
+  if (range.after) conds.push(keyPredicate(engine, cols, range.after, '>', params));
+  if (range.to) conds.push(keyPredicate(engine, cols, range.to, '<', params));
+  return conds;
+}
+
+function orderBy(engine: Engine, cols: readonly KeyColumn[]): string {
+  return cols.map((c) => `${keyExpression(engine, c)} ASC`).join(', ');
+}
+
+/** The ordered scan of a key range; `limit` turns it into one keyset page. */
+export function buildScanQuery(engine: Engine, req: ScanRequest, limit?: number): BuiltQuery {
+  const params = new Params(engine);
+  const select = [...req.keyColumns, ...req.columns].map((c) => selectExpression(engine, c.name, c.type));
+  const conds = rangeConditions(engine, req.keyColumns, req.range, req.where, params);
+  const text =
+    `SELECT ${select.join(', ')} FROM ${qualifiedTable(engine, req.table)}` +
+    (conds.length ? ` WHERE ${conds.join(' AND ')}` : '') +
+    ` ORDER BY ${orderBy(engine, req.keyColumns)}` +
+    (limit !== undefined ? ` LIMIT ${Math.floor(limit)}` : '');
+  return { text, values: params.values };
+}
+
+/** Row count of the filtered table, for sampling. */
+export function buildCountQuery(engine: Engine, table: TableRef, where: string | undefined): BuiltQuery {
+  return {
+    text: `SELECT COUNT(*) FROM ${qualifiedTable(engine, table)}${where && where.trim() ? ` WHERE (${where})` : ''}`,
+    values: [],
+  };
+}
+
+/** The key at a row offset of the ordered, filtered table: one split point for parallel ranges. */
+export function buildKeyAtOffsetQuery(
+  engine: Engine,
+  table: TableRef,
+  cols: readonly KeyColumn[],
+  where: string | undefined,
+  offset: number,
+): BuiltQuery {
+  const select = cols.map((c) => selectExpression(engine, c.name, c.type));
+  return {
+    text:
+      `SELECT ${select.join(', ')} FROM ${qualifiedTable(engine, table)}` +
+      (where && where.trim() ? ` WHERE (${where})` : '') +
+      ` ORDER BY ${orderBy(engine, cols)} LIMIT 1 OFFSET ${Math.floor(offset)}`,
+    values: [],
+  };
+}

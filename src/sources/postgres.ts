@@ -1,0 +1,298 @@
+/**
+ * PostgreSQL behind the Source contract, through pg and pg-query-stream.
+ *
+ * Values arrive as the server's text (every type parser is the identity): pg's default parsers
+ * turn timestamps into millisecond Dates and cost as much as the read itself. Each scan runs in its
+ * own REPEATABLE READ READ ONLY transaction with TimeZone UTC.
+ *
+ * With maxConnections 1 (an embedded or proxied server that serves one backend, such as PGlite
+ * behind pglite-socket) every read shares one connection, inside one read-only transaction, and
+ * scans page through keys with LIMIT instead of holding a cursor open, so several ranges can
+ * interleave on it.
+ */
+import pg from 'pg';
+import QueryStream from 'pg-query-stream';
+import { ReckonError, isConnectionLost, redactUrl, scrubSecrets } from '../errors.ts';
+import type { ColumnInfo, LogicalType, RawRow, TableInfo, TableRef } from '../types.ts';
+import { buildCountQuery, buildKeyAtOffsetQuery, buildScanQuery, qualifiedTable, type BuiltQuery } from './dialect.ts';
+import type { ScanRequest, Source, SourceOptions } from './source.ts';
+
+const RAW_TEXT = { getTypeParser: () => (value: string) => value };
+
+const SESSION_SETUP =
+  "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 3; SET bytea_output = 'hex'";
+
+/** The slice of a pg client this source uses. */
+type Client = pg.PoolClient | pg.Client;
+
+const TYPE_MAP: Record<string, LogicalType> = {
+  int2: 'integer',
+  int4: 'integer',
+  int8: 'integer',
+  oid: 'integer',
+  numeric: 'decimal',
+  float4: 'float4',
+  float8: 'float8',
+  bool: 'boolean',
+  text: 'text',
+  varchar: 'text',
+  name: 'text',
+  citext: 'text',
+  bpchar: 'char',
+  uuid: 'uuid',
+  date: 'date',
+  time: 'time',
+  timestamp: 'timestamp',
+  timestamptz: 'timestamptz',
+  json: 'json',
+  jsonb: 'json',
+  bytea: 'bytes',
+};
+
+export class PostgresSource implements Source {
+  readonly engine = 'postgres' as const;
+  readonly label: string;
+  private readonly url: string;
+  private readonly pool: pg.Pool | undefined;
+  private shared: Promise<pg.Client> | undefined;
+  private readonly single: boolean;
+  private closed = false;
+
+  constructor(url: string, options: SourceOptions = {}) {
+    this.url = url;
+    this.label = redactUrl(url);
+    this.single = options.maxConnections === 1;
+    const timeout = options.statementTimeoutMs ?? 0;
+    const config: pg.PoolConfig = {
+      connectionString: url,
+      max: Math.max(1, options.maxConnections ?? 10),
+      types: RAW_TEXT,
+      statement_timeout: timeout > 0 ? timeout : undefined,
+      application_name: 'reckon',
+    };
+    if (!this.single) {
+      this.pool = new pg.Pool(config);
+      // An idle client losing its server must not crash the process; the next checkout fails
+      // and is reported through the normal error path instead.
+      this.pool.on('error', () => {});
+    }
+  }
+
+  private wrap(err: unknown, what: string): ReckonError {
+    if (err instanceof ReckonError) return err;
+    const e = err as { code?: string; message?: string };
+    const msg = scrubSecrets(e?.message ?? String(err), [this.url]);
+    if (e?.code === '28P01' || e?.code === '28000') {
+      return new ReckonError('AUTH', `PostgreSQL at ${this.label} refused the credentials: ${msg}`, { cause: err });
+    }
+    if (e?.code === '3D000') return new ReckonError('CONNECTION', `PostgreSQL at ${this.label}: ${msg}`, { cause: err });
+    if (isConnectionLost(err)) {
+      return new ReckonError('CONNECTION', `cannot reach PostgreSQL at ${this.label} (${what}): ${msg}`, { cause: err });
+    }
+    if (e?.code === '42P01' || e?.code === '42703' || e?.code === '42883') {
+      return new ReckonError('SCHEMA', `PostgreSQL at ${this.label} (${what}): ${msg}`, { cause: err });
+    }
+    return new ReckonError('QUERY', `PostgreSQL at ${this.label} (${what}): ${msg}`, { cause: err });
+  }
+
+  private async connect(): Promise<{ client: Client; release: (err?: Error) => void }> {
+    if (this.closed) throw new ReckonError('CONNECTION', `source ${this.label} is closed`);
+    if (this.single) {
+      this.shared ??= (async () => {
+        const c = new pg.Client({ connectionString: this.url, types: RAW_TEXT, application_name: 'reckon' });
+        c.on('error', () => {});
+        await c.connect();
+        await c.query(SESSION_SETUP);
+        // One snapshot for every read of this source.
+        await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        return c;
+      })();
+      try {
+        const client = await this.shared;
+        return { client, release: () => {} };
+      } catch (err) {
+        this.shared = undefined;
+        throw this.wrap(err, 'connect');
+      }
+    }
+    try {
+      const client = await this.pool!.connect();
+      const c = client as pg.PoolClient & { reckonReady?: boolean };
+      if (!c.reckonReady) {
+        await c.query(SESSION_SETUP);
+        c.reckonReady = true;
+      }
+      return { client, release: (err) => client.release(err ?? false) };
+    } catch (err) {
+      throw this.wrap(err, 'connect');
+    }
+  }
+
+  private async run(q: BuiltQuery | string, what: string): Promise<RawRow[]> {
+    const { client, release } = await this.connect();
+    let failure: Error | undefined;
+    try {
+      const query = typeof q === 'string' ? { text: q, values: [] } : q;
+      const res = await client.query({ text: query.text, values: query.values, rowMode: 'array' });
+      return res.rows as RawRow[];
+    } catch (err) {
+      failure = err as Error;
+      throw this.wrap(err, what);
+    } finally {
+      release(failure && isConnectionLost(failure) ? failure : undefined);
+    }
+  }
+
+  async describe(table: TableRef): Promise<TableInfo> {
+    const schema = table.schema ?? 'public';
+    const cols = await this.run(
+      {
+        text: `SELECT a.attname, format_type(a.atttypid, a.atttypmod),
+                      COALESCE(bt.typname, t.typname), t.typtype, co.collname, d.datcollate
+                 FROM pg_attribute a
+                 JOIN pg_class c ON c.oid = a.attrelid
+                 JOIN pg_namespace n ON n.oid = c.relnamespace
+                 JOIN pg_type t ON t.oid = a.atttypid
+                 LEFT JOIN pg_type bt ON t.typtype = 'd' AND bt.oid = t.typbasetype
+                 LEFT JOIN pg_collation co ON co.oid = a.attcollation
+                 CROSS JOIN (SELECT datcollate FROM pg_database WHERE datname = current_database()) d
+                WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped
+                  AND c.relkind IN ('r', 'v', 'm', 'p', 'f')
+                ORDER BY a.attnum`,
+        values: [schema, table.name],
+      },
+      'describe',
+    );
+    if (cols.length === 0) {
+      throw new ReckonError('SCHEMA', `table ${schema}.${table.name} does not exist in PostgreSQL at ${this.label}`);
+    }
+    const columns: ColumnInfo[] = cols.map(([name, nativeType, typname, typtype, collname, datcollate]) => {
+      const logical: LogicalType = typtype === 'e' ? 'text' : TYPE_MAP[String(typname)] ?? 'other';
+      const collation = collname === 'default' ? datcollate : collname;
+      return { name: String(name), nativeType: String(nativeType), logicalType: logical, collation: collation ?? null };
+    });
+    const pk = await this.run(
+      {
+        text: `SELECT a.attname
+                 FROM pg_index i
+                 JOIN pg_class c ON c.oid = i.indrelid
+                 JOIN pg_namespace n ON n.oid = c.relnamespace
+                 JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+                WHERE n.nspname = $1 AND c.relname = $2 AND i.indisprimary
+                ORDER BY array_position(i.indkey::int2[], a.attnum)`,
+        values: [schema, table.name],
+      },
+      'describe primary key',
+    );
+    return { table: { schema, name: table.name }, columns, primaryKey: pk.map((r) => String(r[0])) };
+  }
+
+  async estimateRows(table: TableRef): Promise<number | null> {
+    const rows = await this.run(
+      {
+        text: `SELECT c.reltuples::bigint FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname = $1 AND c.relname = $2`,
+        values: [table.schema ?? 'public', table.name],
+      },
+      'estimate rows',
+    );
+    const n = Number(rows[0]?.[0] ?? -1);
+    return n >= 0 ? n : null;
+  }
+
+  async sampleBoundaries(req: Omit<ScanRequest, 'columns' | 'range' | 'chunkSize'>, parts: number): Promise<RawRow[]> {
+    if (parts < 2) return [];
+    const total = Number((await this.run(buildCountQuery('postgres', req.table, req.where), 'count rows'))[0]?.[0] ?? 0);
+    const out: RawRow[] = [];
+    for (let j = 1; j < parts; j++) {
+      const offset = Math.floor((total * j) / parts);
+      if (offset <= 0 || offset >= total) continue;
+      const rows = await this.run(buildKeyAtOffsetQuery('postgres', req.table, req.keyColumns, req.where, offset), 'sample keys');
+      if (rows[0]) out.push(rows[0]);
+    }
+    return out;
+  }
+
+  scan(req: ScanRequest): AsyncIterable<RawRow[]> {
+    return this.single ? this.scanPages(req) : this.scanCursor(req);
+  }
+
+  private async *scanCursor(req: ScanRequest): AsyncGenerator<RawRow[]> {
+    const { client, release } = await this.connect();
+    let failure: Error | undefined;
+    let finished = false;
+    let stream: QueryStream | undefined;
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const q = buildScanQuery('postgres', req);
+      stream = new QueryStream(q.text, q.values, {
+        batchSize: req.chunkSize,
+        highWaterMark: req.chunkSize,
+        rowMode: 'array',
+        types: RAW_TEXT,
+      });
+      client.query(stream);
+      let chunk: RawRow[] = [];
+      for await (const row of stream as AsyncIterable<RawRow>) {
+        chunk.push(row);
+        if (chunk.length >= req.chunkSize) {
+          yield chunk;
+          chunk = [];
+        }
+      }
+      if (chunk.length > 0) yield chunk;
+      await client.query('COMMIT');
+      finished = true;
+    } catch (err) {
+      failure = err as Error;
+      throw this.wrap(err, `scan ${qualifiedTable('postgres', req.table)}`);
+    } finally {
+      if (!finished && !failure) {
+        // The consumer stopped early: close the cursor and end the transaction so the
+        // connection goes back to the pool clean.
+        stream?.destroy();
+        try {
+          await client.query('ROLLBACK');
+        } catch (err) {
+          failure = err as Error;
+        }
+      } else if (failure && !isConnectionLost(failure)) {
+        try {
+          await client.query('ROLLBACK');
+        } catch (err) {
+          failure = err as Error;
+        }
+      }
+      release(failure && isConnectionLost(failure) ? failure : failure ? new Error('scan failed') : undefined);
+    }
+  }
+
+  private async *scanPages(req: ScanRequest): AsyncGenerator<RawRow[]> {
+    const keyCount = req.keyColumns.length;
+    let after = req.range.after;
+    for (;;) {
+      const q = buildScanQuery('postgres', { ...req, range: { ...req.range, after } }, req.chunkSize);
+      const rows = await this.run(q, `scan ${qualifiedTable('postgres', req.table)}`);
+      if (rows.length === 0) return;
+      const last = rows[rows.length - 1]!;
+      // Raw key text of this engine is a valid literal for the next page's predicate.
+      after = last.slice(0, keyCount).map((v) => String(v));
+      yield rows;
+      if (rows.length < req.chunkSize) return;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.pool) await this.pool.end();
+    if (this.shared) {
+      try {
+        const c = await this.shared;
+        await c.end();
+      } catch {
+        // Never connected: nothing to close.
+      }
+    }
+  }
+}

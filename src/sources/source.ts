@@ -1,0 +1,62 @@
+/**
+ * The one contract between the diff core and a database. Everything engine-specific lives behind
+ * it; nothing in diff/ or normalize/ imports a driver. A new engine is one new file implementing
+ * Source (plus its SQL in dialect.ts).
+ */
+import type { Key, KeyRange, LogicalType, RawRow, TableInfo, TableRef } from '../types.ts';
+
+/** What to read in one scan. */
+export interface ScanRequest {
+  table: TableRef;
+  /** Key columns, in key order, with the logical type that decides their ORDER BY. */
+  keyColumns: readonly { name: string; type: LogicalType; collation: string | null }[];
+  /** Further columns to read after the key columns, with their logical types. */
+  columns: readonly { name: string; type: LogicalType }[];
+  /** A SQL filter, pasted into the WHERE clause as given (the user's own SQL). */
+  where?: string;
+  /** Key bounds; keys are canonical text (see normalize). */
+  range: KeyRange;
+  /** Rows per chunk yielded (and per cursor fetch / page). */
+  chunkSize: number;
+}
+
+export interface Source {
+  /** Engine family, for SQL dialect choices and messages. */
+  readonly engine: 'postgres' | 'mysql';
+  /** The connection URL with its password hidden; safe for any message. */
+  readonly label: string;
+
+  /** Reads the table's columns and primary key from the catalog. Throws SCHEMA if it is absent. */
+  describe(table: TableRef): Promise<TableInfo>;
+
+  /**
+   * Streams the rows of `req.range` matching `req.where`, key columns first then `req.columns`,
+   * in strictly ascending key order as defined by diff/compare-keys.ts, as chunks of at most
+   * `req.chunkSize` rows. The read is read-only on one consistent snapshot. The consumer sets the
+   * pace: nothing is fetched beyond one chunk ahead. Ending the iteration early (break, throw)
+   * releases the connection.
+   */
+  scan(req: ScanRequest): AsyncIterable<RawRow[]>;
+
+  /**
+   * Up to `parts - 1` key values (canonical text of raw key columns, in key order) that cut the
+   * filtered table into `parts` ranges of roughly equal row counts.
+   */
+  sampleBoundaries(req: Omit<ScanRequest, 'columns' | 'range' | 'chunkSize'>, parts: number): Promise<RawRow[]>;
+
+  /** The catalog's row estimate for the table, or null when the engine has none. */
+  estimateRows(table: TableRef): Promise<number | null>;
+
+  /** Closes every connection. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Options common to every source. */
+export interface SourceOptions {
+  /** Most connections the source opens at once; 1 serialises everything on one connection. */
+  maxConnections?: number;
+  /** Per-statement timeout in milliseconds (0: none). */
+  statementTimeoutMs?: number;
+}
+
+export type { Key };
