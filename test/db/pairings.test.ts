@@ -31,7 +31,7 @@ describe.each(PAIRINGS)('%s ↔ %s', (leftEngine, rightEngine) => {
     await load(left, base.filter(([id]) => id !== 40));
     await load(
       right,
-      [...base.filter(([id]) => id !== 7), [51, 'c51', '1.00', '2024-02-01 00:00:00']].map((r) =>
+      [...base.filter(([id]) => id !== 7), [51, 'c51', '1.00', '2024-02-01 00:00:00'] as (typeof base)[number]].map((r) =>
         r[0] === 20 ? ([20, r[1], '20.51', r[3]] as typeof r) : r[0] === 30 ? ([30, r[1], r[2], '2024-01-03 10:00:00.123457'] as typeof r) : r,
       ),
     );

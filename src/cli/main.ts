@@ -1,0 +1,126 @@
+/**
+ * The command table and the one place where failures become exit codes:
+ * 0 identical, 1 differences found, 2 error (bad arguments, connection, schema, duplicate keys,
+ * out-of-order streams). No message leaves here with a password in it.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ReckonError, scrubSecrets } from '../errors.ts';
+import { diffCommand } from './diff-command.ts';
+
+export const EXIT_IDENTICAL = 0;
+export const EXIT_DIFFERENT = 1;
+export const EXIT_ERROR = 2;
+
+function positiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
+      throw new InvalidArgumentError(`${name} must be a positive integer`);
+    }
+    return n;
+  };
+}
+
+function nonNegativeInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`${name} must be a whole number`);
+    return n;
+  };
+}
+
+function columnList(value: string): string[] {
+  const cols = value.split(',').map((c) => c.trim());
+  if (cols.some((c) => c.length === 0)) throw new InvalidArgumentError('expected comma-separated column names');
+  return cols;
+}
+
+interface Io {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+}
+
+function buildProgram(io: Io, setResult: (p: Promise<number>) => void): Command {
+  const program = new Command('reckon')
+    .description('Reconcile database tables: prove a copy holds exactly what its source holds.')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError('(run with --help for usage)');
+
+  program
+    .command('diff')
+    .description('Stream two tables in key order and list rows only on the left, only on the right, and changed.')
+    .argument('<left-url>', 'postgres://… or mysql://… (mariadb://…)')
+    .argument('<left-table>', 'schema.table (PostgreSQL, default schema public) or [db.]table (MySQL)')
+    .argument('<right-url>', 'connection URL of the right side')
+    .argument('<right-table>', 'table on the right side')
+    .option('-k, --key <cols>', 'comma-separated key columns (default: the primary key)', columnList)
+    .option('-c, --columns <cols>', 'columns to compare (default: all columns present on both sides)', columnList)
+    .option('-w, --where <sql>', 'SQL filter applied to both sides')
+    .option('--left-where <sql>', 'SQL filter for the left side only')
+    .option('--right-where <sql>', 'SQL filter for the right side only')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'jsonl', 'json']).default('text'))
+    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .option('--concurrency <n>', 'key ranges diffed at once', positiveInt('--concurrency'), 1)
+    .option('--chunk-size <n>', 'rows per fetch', positiveInt('--chunk-size'), 1000)
+    .option('--retries <n>', 'reconnects after a lost connection, resuming from the last key', nonNegativeInt('--retries'), 3)
+    .option('--progress', 'show a progress line on stderr (default: when stderr is a terminal)')
+    .option('--no-progress', 'never show progress')
+    .action((leftUrl: string, leftTable: string, rightUrl: string, rightTable: string, o: Record<string, unknown>) => {
+      setResult(
+        diffCommand({
+          leftUrl,
+          leftTable,
+          rightUrl,
+          rightTable,
+          key: o.key as string[] | undefined,
+          columns: o.columns as string[] | undefined,
+          where: o.where as string | undefined,
+          leftWhere: o.leftWhere as string | undefined,
+          rightWhere: o.rightWhere as string | undefined,
+          format: o.format as 'text' | 'jsonl' | 'json',
+          output: o.output as string | undefined,
+          concurrency: o.concurrency as number,
+          chunkSize: o.chunkSize as number,
+          retries: o.retries as number,
+          progress: o.progress as boolean | undefined,
+        }),
+      );
+    });
+  return program;
+}
+
+/** Everything in argv that is a URL, so its password can be scrubbed from any message. */
+function urlsIn(argv: readonly string[]): string[] {
+  return argv.filter((a) => /^[a-z][a-z0-9+.-]*:\/\//i.test(a));
+}
+
+/** Runs the CLI with the given arguments (without node and script) and returns the exit code. */
+export async function main(argv: readonly string[], io: Io = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) }): Promise<number> {
+  const secrets = urlsIn(argv);
+  let result: Promise<number> | undefined;
+  const program = buildProgram(
+    { stdout: io.stdout, stderr: (s) => io.stderr(scrubSecrets(s, secrets)) },
+    (p) => (result = p),
+  );
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' });
+    if (!result) {
+      program.outputHelp();
+      return EXIT_ERROR;
+    }
+    return await result;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version exit 0; every usage mistake is an error like any other.
+      return err.exitCode === 0 ? 0 : EXIT_ERROR;
+    }
+    if (err instanceof ReckonError) {
+      io.stderr(`reckon: ${scrubSecrets(err.message, secrets)}\n`);
+      return err.exitCode;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    io.stderr(`reckon: unexpected error: ${scrubSecrets(message, secrets)}\n`);
+    return EXIT_ERROR;
+  }
+}

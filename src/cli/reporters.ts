@@ -1,0 +1,110 @@
+/**
+ * Output formats of `reckon diff`. Each reporter receives events as they stream and the summary
+ * at the end; none keeps more than a bounded sample of events.
+ */
+import type { DiffEvent, DiffSummary } from '../types.ts';
+import type { Output } from './output.ts';
+
+export interface Reporter {
+  event(e: DiffEvent): Promise<void>;
+  finish(summary: DiffSummary): Promise<void>;
+}
+
+export interface ReportContext {
+  left: string;
+  right: string;
+}
+
+/** The summary line as the CLI contract defines it; one-side columns only when there are some. */
+export function summaryRecord(s: DiffSummary): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    type: 'summary',
+    left_rows: s.left_rows,
+    right_rows: s.right_rows,
+    left_only: s.left_only,
+    right_only: s.right_only,
+    changed: s.changed,
+    identical: s.identical,
+    elapsed_ms: s.elapsed_ms,
+  };
+  if (s.left_only_columns.length > 0) out.left_only_columns = s.left_only_columns;
+  if (s.right_only_columns.length > 0) out.right_only_columns = s.right_only_columns;
+  return out;
+}
+
+/** One JSON object per line: the events, then the summary. */
+export function jsonlReporter(out: Output): Reporter {
+  return {
+    event: (e) => out.write(`${JSON.stringify(e)}\n`),
+    finish: (s) => out.write(`${JSON.stringify(summaryRecord(s))}\n`),
+  };
+}
+
+/** One JSON document `{"events":[…],"summary":{…}}`, written incrementally. */
+export function jsonReporter(out: Output): Reporter {
+  let first = true;
+  return {
+    async event(e) {
+      await out.write(`${first ? '{"events":[\n' : ',\n'}${JSON.stringify(e)}`);
+      first = false;
+    },
+    async finish(s) {
+      await out.write(`${first ? '{"events":[' : '\n'}],"summary":${JSON.stringify(summaryRecord(s))}}\n`);
+    },
+  };
+}
+
+const SAMPLE = 20;
+
+function keyText(key: Record<string, string | number>): string {
+  return Object.entries(key)
+    .map(([k, v]) => `${k}=${typeof v === 'number' ? v : JSON.stringify(v)}`)
+    .join(', ');
+}
+
+function valueText(v: string | null | undefined): string {
+  return v === null || v === undefined ? 'NULL' : JSON.stringify(v);
+}
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+/** A readable report: the first differences as they are found, then the totals. */
+export function textReporter(out: Output, ctx: ReportContext): Reporter {
+  let shown = 0;
+  let total = 0;
+  return {
+    async event(e) {
+      total++;
+      if (shown >= SAMPLE) return;
+      if (shown === 0) await out.write(`First differences:\n`);
+      shown++;
+      if (e.type === 'changed') {
+        const cols = e.columns.map((c) => `${c}: ${valueText(e.left[c])} -> ${valueText(e.right[c])}`).join('; ');
+        await out.write(`  ~ changed     ${keyText(e.key)}  ${cols}\n`);
+      } else {
+        await out.write(`  ${e.type === 'left_only' ? '-' : '+'} ${e.type.padEnd(11)} ${keyText(e.key)}\n`);
+      }
+    },
+    async finish(s) {
+      if (total > shown) await out.write(`  … and ${fmt(total - shown)} more (use --format jsonl for all)\n`);
+      if (total > 0) await out.write('\n');
+      const lines = [
+        `left   ${ctx.left}: ${fmt(s.left_rows)} rows`,
+        `right  ${ctx.right}: ${fmt(s.right_rows)} rows`,
+        `only in left:  ${fmt(s.left_only)}`,
+        `only in right: ${fmt(s.right_only)}`,
+        `changed:       ${fmt(s.changed)}`,
+      ];
+      if (s.left_only_columns.length) lines.push(`columns only in left (not compared):  ${s.left_only_columns.join(', ')}`);
+      if (s.right_only_columns.length) lines.push(`columns only in right (not compared): ${s.right_only_columns.join(', ')}`);
+      const secs = s.elapsed_ms / 1000;
+      const rate = secs > 0 ? Math.round((s.left_rows + s.right_rows) / secs) : 0;
+      lines.push(
+        s.identical
+          ? `IDENTICAL (${secs.toFixed(1)} s, ${fmt(rate)} rows/s)`
+          : `DIFFERENT: ${fmt(s.left_only + s.right_only + s.changed)} differences (${secs.toFixed(1)} s, ${fmt(rate)} rows/s)`,
+      );
+      await out.write(lines.join('\n') + '\n');
+    },
+  };
+}
