@@ -1,0 +1,107 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDb, type TestDb } from '../db/harness.ts';
+import { runCli } from './run-cli.ts';
+
+let pgDb: TestDb;
+let myDb: TestDb;
+
+beforeAll(async () => {
+  [pgDb, myDb] = await Promise.all([createTestDb('postgres'), createTestDb('mariadb')]);
+  await pgDb.exec(`CREATE TABLE t (id bigint PRIMARY KEY, amount numeric(10,2), label text);
+    INSERT INTO t VALUES (1, 10.50, 'a'), (2, 20.00, 'b'), (3, 30.00, 'c'), (9007199254740993, 1, 'big')`);
+  await myDb.exec(`CREATE TABLE t (id bigint PRIMARY KEY, amount decimal(12,3), label varchar(10));
+    INSERT INTO t VALUES (1, 10.510, 'a'), (3, 30.000, 'c'), (4, 40, 'd'), (9007199254740993, 1, 'big')`);
+  await myDb.exec(`CREATE TABLE same (id bigint PRIMARY KEY, amount decimal(12,3), label varchar(10));
+    INSERT INTO same VALUES (1, 10.5, 'a'), (2, 20, 'b'), (3, 30, 'c'), (9007199254740993, 1, 'big')`);
+});
+
+afterAll(async () => {
+  await Promise.all([pgDb?.drop(), myDb?.drop()]);
+});
+
+describe('reckon diff', () => {
+  it('writes one JSON object per line with --format jsonl, the summary last, and exits 1 on differences', async () => {
+    const r = await runCli(['diff', pgDb.url, pgDb.table('t'), myDb.url, myDb.table('t'), '--format', 'jsonl']);
+    expect(r.code).toBe(1);
+    const lines = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toEqual([
+      { type: 'changed', key: { id: 1 }, columns: ['amount'], left: { amount: '10.5' }, right: { amount: '10.51' } },
+      { type: 'left_only', key: { id: 2 }, row: { id: '2', amount: '20', label: 'b' } },
+      { type: 'right_only', key: { id: 4 }, row: { id: '4', amount: '40', label: 'd' } },
+      {
+        type: 'summary',
+        left_rows: 4,
+        right_rows: 4,
+        left_only: 1,
+        right_only: 1,
+        changed: 1,
+        identical: false,
+        elapsed_ms: expect.any(Number),
+      },
+    ]);
+  });
+
+  it('exits 0 and says IDENTICAL for tables equal by meaning (10.5 = 10.500, keys beyond 2^53)', async () => {
+    const r = await runCli(['diff', pgDb.url, pgDb.table('t'), myDb.url, myDb.table('same'), '--no-progress']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/IDENTICAL/);
+    expect(r.stdout).toMatch(/4 rows/);
+  });
+
+  it('keeps key values beyond 2^53 exact, as strings', async () => {
+    const r = await runCli(['diff', pgDb.url, pgDb.table('t'), myDb.url, myDb.table('t'), '--format', 'jsonl', '-w', 'id > 100', '--left-where', "label <> 'big'"]);
+    expect(r.code).toBe(1);
+    const first = JSON.parse(r.stdout.split('\n')[0]!);
+    expect(first).toEqual({ type: 'right_only', key: { id: '9007199254740993' }, row: { id: '9007199254740993', amount: '1', label: 'big' } });
+  });
+
+  it('writes a single JSON document with --format json to the file named by -o', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'reckon-cli-'));
+    const file = join(dir, 'report.json');
+    const r = await runCli(['diff', pgDb.url, pgDb.table('t'), myDb.url, myDb.table('t'), '--format', 'json', '-o', file, '--concurrency', '2']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    const doc = JSON.parse(readFileSync(file, 'utf8'));
+    expect(doc.events.map((e: { type: string }) => e.type)).toEqual(['changed', 'left_only', 'right_only']);
+    expect(doc.summary).toMatchObject({ type: 'summary', changed: 1, identical: false });
+  });
+
+  it('prints a readable text report naming the changed column', async () => {
+    const r = await runCli(['diff', pgDb.url, pgDb.table('t'), myDb.url, myDb.table('t')]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('changed     id=1  amount: "10.5" -> "10.51"');
+    expect(r.stdout).toMatch(/DIFFERENT: 3 differences/);
+  });
+
+  it('exits 2 and names the table when it does not exist', async () => {
+    const r = await runCli(['diff', pgDb.url, pgDb.table('missing'), myDb.url, 't']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/missing does not exist/);
+  });
+
+  it('exits 2 on bad arguments', async () => {
+    expect((await runCli(['diff', pgDb.url, 't'])).code).toBe(2);
+    expect((await runCli(['diff', pgDb.url, 't', myDb.url, 't', '--chunk-size', '0'])).code).toBe(2);
+    expect((await runCli(['diff', pgDb.url, 't', myDb.url, 't', '--format', 'xml'])).code).toBe(2);
+    expect((await runCli(['diff', 'redis://x', 't', myDb.url, 't'])).code).toBe(2);
+  });
+
+  it('never prints a password, even when the server rejects it or is unreachable', async () => {
+    const secret = 'Sup3rS3cretPw';
+    const badAuth = new URL(myDb.url);
+    badAuth.password = secret;
+    const r1 = await runCli(['diff', badAuth.toString(), 't', myDb.url, 't']);
+    expect(r1.code).toBe(2);
+    expect(r1.stderr).toMatch(/refused the credentials/);
+    const unreachable = `postgres://someone:${secret}@127.0.0.1:1/test`;
+    const r2 = await runCli(['diff', unreachable, 't', myDb.url, 't']);
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toMatch(/cannot reach PostgreSQL/);
+    for (const r of [r1, r2]) expect(r.stdout + r.stderr).not.toContain(secret);
+  });
+});
