@@ -73,6 +73,9 @@ function isTextual(type: LogicalType): boolean {
  */
 export function keyExpression(engine: Engine, col: KeyColumn): string {
   const id = quoteIdent(engine, col.name);
+  // MariaDB's UUID type orders by its storage form, which swaps the groups of RFC 4122 UUIDs;
+  // its binary cast is the 16 bytes in text order, which is the order of the canonical text.
+  if (engine === 'mysql' && col.type === 'uuid') return `CAST(${id} AS BINARY)`;
   if (!isTextual(col.type)) return id;
   const coll = col.collation ?? '';
   if (engine === 'postgres') {
@@ -118,6 +121,9 @@ function placeholder(engine: Engine, n: number, type: LogicalType): string {
       return 'CAST(? AS DECIMAL(65,30))';
     case 'bytes':
       return 'UNHEX(?)';
+    case 'uuid':
+      // Compared with the 16-byte binary cast of keyExpression.
+      return "UNHEX(REPLACE(?, '-', ''))";
     case 'text':
     case 'char':
     case 'other':
@@ -147,6 +153,8 @@ function keyPredicate(engine: Engine, cols: readonly KeyColumn[], bound: Key, op
   }
   // MySQL: spelled-out lexicographic comparison, led by a sargable bound on the first column.
   const strict = op === '>=' ? '>' : op;
+  // MySQL binds ? by position, so the lead's parameter must be added first: it comes first in the text.
+  const lead = `${exprs[0]} ${op === '<' ? '<=' : '>='} ${params.add(bound[0]!, cols[0]!.type)}`;
   const terms: string[] = [];
   for (let i = 0; i < cols.length; i++) {
     const eqs = [];
@@ -155,7 +163,6 @@ function keyPredicate(engine: Engine, cols: readonly KeyColumn[], bound: Key, op
     eqs.push(`${exprs[i]} ${last} ${params.add(bound[i]!, cols[i]!.type)}`);
     terms.push(eqs.length > 1 ? `(${eqs.join(' AND ')})` : eqs[0]!);
   }
-  const lead = `${exprs[0]} ${op === '<' ? '<=' : '>='} ${params.add(bound[0]!, cols[0]!.type)}`;
   return `(${lead} AND (${terms.join(' OR ')}))`;
 }
 
