@@ -25,20 +25,27 @@ class BoundedQueue<T> {
   private ended = false;
   private error: unknown;
   private cancelled = false;
+  /** Items of the batch the consumer is working through, not yet handed on. */
+  private inFlight = 0;
   private wakeConsumer: (() => void) | undefined;
   private wakeProducer: (() => void) | undefined;
 
   constructor(private readonly capacity: number) {}
 
-  /** Resolves false when the consumer has gone away and the producer should stop. */
+  /**
+   * Queues an item, then waits until there is room for another before resolving, so the producer
+   * does not pull its next item (a row already read from the database) while the consumer is
+   * `capacity` items behind. Resolves false when the consumer has gone away and the producer
+   * should stop.
+   */
   async push(item: T): Promise<boolean> {
-    while (this.items.length >= this.capacity && !this.cancelled) {
-      await new Promise<void>((r) => (this.wakeProducer = r));
-    }
     if (this.cancelled) return false;
     this.items.push(item);
     this.wakeConsumer?.();
-    return true;
+    while (this.items.length + this.inFlight >= this.capacity && !this.cancelled) {
+      await new Promise<void>((r) => (this.wakeProducer = r));
+    }
+    return !this.cancelled;
   }
 
   end(error?: unknown): void {
@@ -55,10 +62,16 @@ class BoundedQueue<T> {
   async *drain(): AsyncGenerator<T> {
     for (;;) {
       if (this.items.length > 0) {
+        // The batch still counts against the capacity until each item is handed on; freeing it
+        // all at once would let the producer run up to twice `capacity` ahead.
         const batch = this.items;
         this.items = [];
-        this.wakeProducer?.();
-        yield* batch;
+        this.inFlight = batch.length;
+        for (const item of batch) {
+          yield item;
+          this.inFlight--;
+          this.wakeProducer?.();
+        }
         continue;
       }
       if (this.ended) {
@@ -81,6 +94,8 @@ export async function* orderedParallel<T>(
   concurrency: number,
   buffer = 1000,
 ): AsyncGenerator<T> {
+  // A buffer of 0 would leave every producer waiting for room that never comes: a silent hang.
+  if (!Number.isInteger(buffer) || buffer < 1) throw new TypeError(`orderedParallel: buffer must be an integer >= 1, got ${buffer}`);
   if (tasks.length === 1 || concurrency <= 1) {
     for (const task of tasks) yield* task();
     return;
