@@ -31,10 +31,13 @@ export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
+    // pg reads every query parameter as a connection setting, so ?password= is a password too.
+    if (u.searchParams.has('password')) u.searchParams.set('password', '***');
     return u.toString();
   } catch {
-    // Not parseable: strip anything that looks like user:password@ rather than echo it.
-    return url.replace(/\/\/[^@/]*@/, '//***@');
+    // Not parseable: hide everything up to the last '@' rather than echo it. An unencoded '/',
+    // '?' or '#' in the password is a common reason the URL did not parse, so none may end it.
+    return url.replace(/\/\/.*@/s, '//***@');
   }
 }
 
@@ -42,15 +45,26 @@ export function redactUrl(url: string): string {
 export function scrubSecrets(message: string, urls: readonly string[]): string {
   let out = message;
   for (const url of urls) {
-    let password = '';
+    let u: URL;
     try {
-      password = decodeURIComponent(new URL(url).password);
+      u = new URL(url);
     } catch {
       continue;
     }
-    if (password.length > 0) out = out.split(password).join('***');
+    // Drivers may echo the password as written or decoded; one whose escapes do not decode is
+    // still a password.
+    const secrets = new Set([u.password, decodeOrKeep(u.password), u.searchParams.get('password') ?? '']);
+    for (const secret of secrets) if (secret.length > 0) out = out.split(secret).join('***');
   }
   return out;
+}
+
+function decodeOrKeep(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 const CONNECTION_CODES = new Set([
