@@ -82,6 +82,8 @@ export class MySqlSource implements Source {
     this.pool.on('connection', (conn) => {
       // Queued before any query of ours on this connection.
       conn.query("SET time_zone = '+00:00', NAMES utf8mb4");
+      // Sources are only ever read: every transaction on the session is read-only.
+      conn.query('SET SESSION TRANSACTION READ ONLY');
       if (timeout > 0) conn.query(`SET SESSION max_statement_time = ${timeout / 1000}`, () => {});
     });
   }
@@ -178,6 +180,10 @@ export class MySqlSource implements Source {
       'describe primary key',
     );
     return { table: { schema, name: table.name }, columns, primaryKey: pk.map((r) => String(r[0])) };
+  }
+
+  async query(q: BuiltQuery): Promise<RawRow[]> {
+    return this.run(q, 'query');
   }
 
   async estimateRows(table: TableRef): Promise<number | null> {

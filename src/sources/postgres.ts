@@ -20,7 +20,10 @@ import type { ScanRequest, Source, SourceOptions } from './source.ts';
 const RAW_TEXT = { getTypeParser: () => (value: string) => value };
 
 const SESSION_SETUP =
-  "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 3; SET bytea_output = 'hex'";
+  "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 3; SET bytea_output = 'hex'; " +
+  // Sources are only ever read: make every transaction on the session read-only, so not even a
+  // user's --where can change the data.
+  'SET default_transaction_read_only = on';
 
 /** The slice of a pg client this source uses. */
 type Client = pg.PoolClient | pg.Client;
@@ -185,6 +188,10 @@ export class PostgresSource implements Source {
       'describe primary key',
     );
     return { table: { schema, name: table.name }, columns, primaryKey: pk.map((r) => String(r[0])) };
+  }
+
+  async query(q: BuiltQuery): Promise<RawRow[]> {
+    return this.run(q, 'query');
   }
 
   async estimateRows(table: TableRef): Promise<number | null> {

@@ -44,6 +44,12 @@ export interface Source {
    */
   sampleBoundaries(req: Omit<ScanRequest, 'columns' | 'range' | 'chunkSize'>, parts: number): Promise<RawRow[]>;
 
+  /**
+   * Runs one read-only query and returns all its rows as raw text. For small results only:
+   * aggregates and catalog facts, never table contents.
+   */
+  query(q: { text: string; values: string[] }): Promise<RawRow[]>;
+
   /** The catalog's row estimate for the table, or null when the engine has none. */
   estimateRows(table: TableRef): Promise<number | null>;
 
