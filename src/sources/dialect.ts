@@ -81,10 +81,11 @@ export function keyExpression(engine: Engine, col: KeyColumn): string {
   if (engine === 'postgres') {
     return coll === 'C' || coll === 'POSIX' ? id : `${id} COLLATE "C"`;
   }
-  // MySQL's *_bin collations of UTF-8 order by code point; every other collation (the common
-  // case-insensitive defaults) needs the bytes. Non-UTF-8 columns are converted first so the bytes
-  // compared are UTF-8 bytes.
-  if (/^utf8(mb[34])?_bin$/.test(coll) || coll === 'utf8mb4_nopad_bin' || coll === 'utf8mb4_0900_bin') return id;
+  // Only the NO PAD binary collations of UTF-8 order by bytes. utf8mb4_bin and utf8(mb3)_bin are
+  // PAD SPACE: they compare 'a' as 'a   …', so 'a\t' sorts before 'a' (seen on MariaDB 10.11), and
+  // every other collation (the common case-insensitive defaults) is further still from byte
+  // order. Non-UTF-8 columns are converted first so the bytes compared are UTF-8 bytes.
+  if (/^utf8(mb[34])?_nopad_bin$/.test(coll) || coll === 'utf8mb4_0900_bin') return id;
   if (coll.startsWith('utf8')) return `CAST(${id} AS BINARY)`;
   return `CAST(CONVERT(${id} USING utf8mb4) AS BINARY)`;
 }
