@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ReckonError, scrubSecrets } from '../errors.ts';
+import { checkCommand } from './check-command.ts';
 import { diffCommand } from './diff-command.ts';
 
 export const EXIT_IDENTICAL = 0;
@@ -84,6 +85,34 @@ function buildProgram(io: Io, setResult: (p: Promise<number>) => void): Command 
           chunkSize: o.chunkSize as number,
           retries: o.retries as number,
           progress: o.progress as boolean | undefined,
+        }),
+      );
+    });
+  program
+    .command('check')
+    .description('Run the count, sum, keys and diff reconciliation checks of a config file.')
+    .requiredOption('--config <file>', 'YAML or JSON file with connections and checks')
+    .addOption(new Option('--format <format>', 'report format').choices(['text', 'json', 'junit']).default('text'))
+    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .option('--alert-webhook <url>', 'POST a JSON message here when a check fails (overrides the config)')
+    .option('--concurrency <n>', 'checks run at once (overrides the config)', positiveInt('--concurrency'))
+    .option('--only <names>', 'run only these checks (comma-separated)', columnList)
+    .option('--every <cron>', 'stay running and run the checks on this cron schedule (UTC), never overlapping')
+    .option('--history', 'show recent results from the history and flag checks whose status changed')
+    .option('--history-limit <n>', 'how many history records to show', positiveInt('--history-limit'), 50)
+    .action((o: Record<string, unknown>) => {
+      setResult(
+        checkCommand({
+          config: o.config as string,
+          format: o.format as 'text' | 'json' | 'junit',
+          output: o.output as string | undefined,
+          alertWebhook: o.alertWebhook as string | undefined,
+          concurrency: o.concurrency as number | undefined,
+          only: o.only as string[] | undefined,
+          every: o.every as string | undefined,
+          history: o.history as boolean | undefined,
+          historyLimit: o.historyLimit as number,
+          stderr: io.stderr,
         }),
       );
     });

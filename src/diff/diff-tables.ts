@@ -27,7 +27,7 @@ export interface DiffOptions {
   right: SideSpec;
   /** Key columns; default: the left table's primary key. */
   key?: string[];
-  /** Columns to compare; default: every non-key column present on both sides. */
+  /** Columns to compare; default: every non-key column present on both sides; [] compares keys only. */
   columns?: string[];
   /** SQL filter applied to both sides. */
   where?: string;
@@ -97,7 +97,8 @@ export function planColumns(left: TableInfo, right: TableInfo, key: string[] | u
   let compared: ColumnPair[];
   const leftOnly: string[] = [];
   const rightOnly: string[] = [];
-  if (columns && columns.length > 0) {
+  // An explicit empty list compares keys only (the keys check uses that).
+  if (columns) {
     compared = columns.map((n) => pair(n, 'column')).filter((p) => !isKey(p.left, 'left'));
   } else {
     compared = [];

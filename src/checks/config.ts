@@ -1,0 +1,295 @@
+/**
+ * The check configuration file (YAML or JSON): named connections and a list of named checks.
+ * Everything is validated up front and every problem is reported at once, each with its path in
+ * the file (`checks[2].tolerance: expected a number or a percentage`), so a broken file is fixed
+ * in one pass rather than one error per run.
+ */
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { ReckonError } from '../errors.ts';
+import { EXACT, parseTolerance, type Tolerance } from './tolerance.ts';
+
+export type Grain = 'hour' | 'day' | 'week' | 'month';
+export const GRAINS: readonly Grain[] = ['hour', 'day', 'week', 'month'];
+export type CheckKind = 'count' | 'sum' | 'keys' | 'diff';
+export const CHECK_KINDS: readonly CheckKind[] = ['count', 'sum', 'keys', 'diff'];
+export type Aggregate = 'sum' | 'min' | 'max' | 'avg' | 'count' | 'count_distinct';
+export const AGGREGATES: readonly Aggregate[] = ['sum', 'min', 'max', 'avg', 'count', 'count_distinct'];
+
+/** One side of a check: a table, or a SQL query used as a derived table (count and sum only). */
+export interface CheckSide {
+  connection: string;
+  url: string;
+  table?: string;
+  query?: string;
+  where?: string;
+}
+
+export interface PartitionSpec {
+  column: string;
+  grain: Grain;
+  /** The last N periods up to and including the current one (UTC). */
+  last?: number;
+  /** Inclusive start and exclusive end, `YYYY-MM-DD` or `YYYY-MM-DD HH:MM:SS`. */
+  from?: string;
+  to?: string;
+}
+
+export interface Measure {
+  aggregate: Aggregate;
+  column: string | null;
+}
+
+export interface CheckSpec {
+  name: string;
+  kind: CheckKind;
+  left: CheckSide;
+  right: CheckSide;
+  partition?: PartitionSpec;
+  where?: string;
+  measures: Measure[];
+  tolerance: Tolerance;
+  key?: string[];
+  columns?: string[];
+  /** How many keys / differences to show per side. */
+  sample: number;
+}
+
+export interface AlertSpec {
+  webhook: string;
+  timeoutMs: number;
+  retries: number;
+}
+
+export interface HistorySpec {
+  file?: string;
+  url?: string;
+  table: string;
+}
+
+export interface CheckConfig {
+  connections: Record<string, string>;
+  checks: CheckSpec[];
+  alert?: AlertSpec;
+  history?: HistorySpec;
+  concurrency: number;
+  statementTimeoutMs: number;
+}
+
+type Obj = Record<string, unknown>;
+
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Replaces `${NAME}` (and `${NAME:-default}`) with environment variables. */
+function interpolate(text: string, path: string, env: NodeJS.ProcessEnv, problems: string[]): string {
+  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_, name: string, fallback: string | undefined) => {
+    const v = env[name];
+    if (v !== undefined && v !== '') return v;
+    if (fallback !== undefined) return fallback;
+    problems.push(`${path}: environment variable ${name} is not set`);
+    return '';
+  });
+}
+
+/** Parses a duration such as `30s`, `5m`, `2h`, `1500ms` or a number of milliseconds. */
+export function parseDuration(value: unknown): number | null {
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
+  if (typeof value !== 'string') return null;
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(value.trim());
+  if (!m) return null;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 'ms') as 'ms'];
+  return Number(m[1]) * unit;
+}
+
+const DATE_OR_TS = /^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?$/;
+
+/** Validates a parsed document; throws one CONFIG error listing every problem. */
+export function validateConfig(doc: unknown, env: NodeJS.ProcessEnv = process.env): CheckConfig {
+  const problems: string[] = [];
+  const p = (path: string, msg: string) => problems.push(`${path}: ${msg}`);
+  if (!isObj(doc)) throw new ReckonError('CONFIG', 'config: expected a mapping with connections and checks');
+
+  const connections: Record<string, string> = {};
+  if (!isObj(doc.connections)) p('connections', 'expected a mapping of names to connection URLs');
+  else {
+    for (const [name, raw] of Object.entries(doc.connections)) {
+      const url = isObj(raw) ? raw.url : raw;
+      if (typeof url !== 'string' || url.trim() === '') {
+        p(`connections.${name}`, 'expected a connection URL (postgres://… or mysql://…)');
+        continue;
+      }
+      const value = interpolate(url, `connections.${name}`, env, problems);
+      if (value && !/^(postgres|postgresql|mysql|mariadb):\/\//.test(value)) {
+        p(`connections.${name}`, 'expected a URL starting with postgres://, postgresql://, mysql:// or mariadb://');
+      }
+      connections[name] = value;
+    }
+  }
+
+  const str = (o: Obj, key: string, path: string, required: boolean): string | undefined => {
+    const v = o[key];
+    if (v === undefined || v === null) {
+      if (required) p(`${path}.${key}`, 'is required');
+      return undefined;
+    }
+    if (typeof v !== 'string' || v.trim() === '') {
+      p(`${path}.${key}`, 'expected a non-empty string');
+      return undefined;
+    }
+    return v;
+  };
+  const names = (o: Obj, key: string, path: string): string[] | undefined => {
+    const v = o[key];
+    if (v === undefined) return undefined;
+    const list = typeof v === 'string' ? v.split(',').map((s) => s.trim()) : v;
+    if (!Array.isArray(list) || list.length === 0 || list.some((x) => typeof x !== 'string' || x === '')) {
+      p(`${path}.${key}`, 'expected a list of column names');
+      return undefined;
+    }
+    return list as string[];
+  };
+  const positive = (v: unknown, path: string, fallback: number): number => {
+    if (v === undefined) return fallback;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+      p(path, 'expected a positive whole number');
+      return fallback;
+    }
+    return v;
+  };
+
+  const side = (raw: unknown, path: string, kind: CheckKind | undefined): CheckSide | undefined => {
+    if (!isObj(raw)) {
+      p(path, 'expected a mapping with connection and table (or query)');
+      return undefined;
+    }
+    const connection = str(raw, 'connection', path, true);
+    if (connection && doc.connections && isObj(doc.connections) && !(connection in doc.connections)) {
+      p(`${path}.connection`, `unknown connection ${connection}; defined: ${Object.keys(doc.connections).join(', ') || 'none'}`);
+    }
+    const table = str(raw, 'table', path, false);
+    const query = str(raw, 'query', path, false);
+    if (!table && !query) p(path, 'needs a table or a query');
+    if (table && query) p(path, 'give a table or a query, not both');
+    if (query && (kind === 'keys' || kind === 'diff')) p(`${path}.query`, `a ${kind} check reads tables; give a table`);
+    const where = str(raw, 'where', path, false);
+    return { connection: connection ?? '', url: connection ? connections[connection] ?? '' : '', table, query, where };
+  };
+
+  const checks: CheckSpec[] = [];
+  if (!Array.isArray(doc.checks) || doc.checks.length === 0) p('checks', 'expected a non-empty list of checks');
+  else {
+    const seen = new Set<string>();
+    doc.checks.forEach((raw, i) => {
+      const path = `checks[${i}]`;
+      if (!isObj(raw)) return p(path, 'expected a mapping');
+      const name = str(raw, 'name', path, true);
+      if (name && seen.has(name)) p(`${path}.name`, `duplicate check name ${name}`);
+      if (name) seen.add(name);
+      const kindRaw = raw.kind;
+      let kind: CheckKind | undefined;
+      if (typeof kindRaw !== 'string' || !CHECK_KINDS.includes(kindRaw as CheckKind)) {
+        p(`${path}.kind`, `expected one of ${CHECK_KINDS.join(', ')}`);
+      } else kind = kindRaw as CheckKind;
+      const left = side(raw.left, `${path}.left`, kind);
+      const right = side(raw.right, `${path}.right`, kind);
+
+      let partition: PartitionSpec | undefined;
+      if (raw.partition !== undefined) {
+        const pp = `${path}.partition`;
+        if (!isObj(raw.partition)) p(pp, 'expected a mapping with column and grain');
+        else {
+          const part = raw.partition;
+          const column = str(part, 'column', pp, true);
+          const grain = (part.grain ?? 'day') as Grain;
+          if (!GRAINS.includes(grain)) p(`${pp}.grain`, `expected one of ${GRAINS.join(', ')}`);
+          let last: number | undefined;
+          if (part.last !== undefined) last = positive(part.last, `${pp}.last`, 1);
+          const from = part.from === undefined ? undefined : String(part.from);
+          const to = part.to === undefined ? undefined : String(part.to);
+          for (const [k, v] of [['from', from], ['to', to]] as const) {
+            if (v !== undefined && !DATE_OR_TS.test(v)) p(`${pp}.${k}`, 'expected YYYY-MM-DD or YYYY-MM-DD HH:MM:SS');
+          }
+          if (last !== undefined && (from !== undefined || to !== undefined)) p(pp, 'give last, or from/to, not both');
+          if (from && to && from >= to) p(pp, 'from must be before to');
+          if (column) partition = { column, grain, last, from, to };
+        }
+      }
+
+      const measures: Measure[] = [];
+      if (kind === 'count') measures.push({ aggregate: 'count', column: null });
+      if (kind === 'sum') {
+        const aggregate = (raw.aggregate ?? 'sum') as Aggregate;
+        if (!AGGREGATES.includes(aggregate)) p(`${path}.aggregate`, `expected one of ${AGGREGATES.join(', ')}`);
+        const cols = names(raw, 'columns', path) ?? (typeof raw.column === 'string' ? [raw.column] : undefined);
+        if (!cols) p(`${path}.columns`, 'a sum check needs the columns to aggregate');
+        else for (const c of cols) measures.push({ aggregate, column: c });
+      }
+
+      let tolerance = EXACT;
+      if (raw.tolerance !== undefined) {
+        const t = parseTolerance(raw.tolerance);
+        if (!t) p(`${path}.tolerance`, 'expected a number or a percentage');
+        else tolerance = t;
+      }
+      const sample = positive(raw.sample, `${path}.sample`, 10);
+      const key = names(raw, 'key', path);
+      const columns = names(raw, 'columns', path);
+      const where = str(raw, 'where', path, false);
+      if (name && kind && left && right) {
+        checks.push({ name, kind, left, right, partition, where, measures, tolerance, key, columns: kind === 'diff' ? columns : undefined, sample });
+      }
+    });
+  }
+
+  let alert: AlertSpec | undefined;
+  if (doc.alert !== undefined) {
+    if (!isObj(doc.alert)) p('alert', 'expected a mapping with webhook');
+    else {
+      const webhook = str(doc.alert, 'webhook', 'alert', true);
+      const timeoutMs = parseDuration(doc.alert.timeout ?? '10s');
+      if (timeoutMs === null) p('alert.timeout', 'expected a duration such as 10s');
+      const retries = doc.alert.retries === undefined ? 3 : doc.alert.retries;
+      if (typeof retries !== 'number' || !Number.isInteger(retries) || retries < 0) p('alert.retries', 'expected a whole number');
+      if (webhook) alert = { webhook: interpolate(webhook, 'alert.webhook', env, problems), timeoutMs: timeoutMs ?? 10_000, retries: Number(retries) || 0 };
+    }
+  }
+
+  let history: HistorySpec | undefined;
+  if (doc.history !== undefined) {
+    if (!isObj(doc.history)) p('history', 'expected a mapping with file and/or connection');
+    else {
+      const file = str(doc.history, 'file', 'history', false);
+      const connection = str(doc.history, 'connection', 'history', false);
+      if (connection && !(connection in connections)) p('history.connection', `unknown connection ${connection}`);
+      if (!file && !connection) p('history', 'needs a file and/or a connection');
+      const table = str(doc.history, 'table', 'history', false) ?? 'reckon_check_history';
+      history = { file, url: connection ? connections[connection] : undefined, table };
+    }
+  }
+
+  const concurrency = positive(doc.concurrency, 'concurrency', 4);
+  const statementTimeoutMs = doc.statement_timeout === undefined ? 300_000 : parseDuration(doc.statement_timeout);
+  if (statementTimeoutMs === null) p('statement_timeout', 'expected a duration such as 5m');
+
+  if (problems.length > 0) {
+    throw new ReckonError('CONFIG', `invalid configuration (${problems.length} problem${problems.length > 1 ? 's' : ''}):\n  ${problems.join('\n  ')}`);
+  }
+  return { connections, checks, alert, history, concurrency, statementTimeoutMs: statementTimeoutMs ?? 300_000 };
+}
+
+/** Reads and validates a YAML or JSON config file. */
+export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Promise<CheckConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ReckonError('CONFIG', `cannot read config file ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  let doc: unknown;
+  try {
+    doc = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new ReckonError('CONFIG', `config file ${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`, { cause: err });
+  }
+  return validateConfig(doc, env);
+}
