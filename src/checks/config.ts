@@ -163,7 +163,8 @@ export function validateConfig(doc: unknown, env: NodeJS.ProcessEnv = process.en
       return undefined;
     }
     const connection = str(raw, 'connection', path, true);
-    if (connection && doc.connections && isObj(doc.connections) && !(connection in doc.connections)) {
+    // hasOwn, not `in`: a name such as toString must not resolve to an inherited property.
+    if (connection && doc.connections && isObj(doc.connections) && !Object.hasOwn(doc.connections, connection)) {
       p(`${path}.connection`, `unknown connection ${connection}; defined: ${Object.keys(doc.connections).join(', ') || 'none'}`);
     }
     const table = str(raw, 'table', path, false);
@@ -260,7 +261,7 @@ export function validateConfig(doc: unknown, env: NodeJS.ProcessEnv = process.en
     else {
       const file = str(doc.history, 'file', 'history', false);
       const connection = str(doc.history, 'connection', 'history', false);
-      if (connection && !(connection in connections)) p('history.connection', `unknown connection ${connection}`);
+      if (connection && !Object.hasOwn(connections, connection)) p('history.connection', `unknown connection ${connection}`);
       if (!file && !connection) p('history', 'needs a file and/or a connection');
       const table = str(doc.history, 'table', 'history', false) ?? 'reckon_check_history';
       history = { file, url: connection ? connections[connection] : undefined, table };
