@@ -7,6 +7,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { ReckonError, scrubSecrets } from '../errors.ts';
 import { checkCommand } from './check-command.ts';
 import { diffCommand } from './diff-command.ts';
+import { gapsCommand } from './gaps-command.ts';
 
 export const EXIT_IDENTICAL = 0;
 export const EXIT_DIFFERENT = 1;
@@ -113,6 +114,39 @@ function buildProgram(io: Io, setResult: (p: Promise<number>) => void): Command 
           history: o.history as boolean | undefined,
           historyLimit: o.historyLimit as number,
           stderr: io.stderr,
+        }),
+      );
+    });
+  program
+    .command('gaps')
+    .description('List the periods of a table that hold no rows (or fewer than a source), collapsed into runs.')
+    .argument('<url>', 'connection URL')
+    .argument('<table>', 'table to inspect')
+    .requiredOption('--column <col>', 'date or timestamp column that places a row in a period')
+    .requiredOption('--from <date>', 'first day (or timestamp) of the range, inclusive')
+    .requiredOption('--to <date>', 'end of the range, exclusive')
+    .addOption(new Option('--grain <grain>', 'period length').choices(['hour', 'day', 'week', 'month']).default('day'))
+    .option('-w, --where <sql>', 'SQL filter (applied to both tables with --against)')
+    .option('--against <url-and-table...>', 'a source to compare per-period counts with: <url> <table>')
+    .option('--min-rows <n>', 'flag periods with fewer rows than this as thin', positiveInt('--min-rows'))
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .action((url: string, table: string, o: Record<string, unknown>) => {
+      const against = o.against as string[] | undefined;
+      if (against && against.length !== 2) throw new InvalidArgumentError('--against takes two values: <url> <table>');
+      setResult(
+        gapsCommand({
+          url,
+          table,
+          column: o.column as string,
+          from: o.from as string,
+          to: o.to as string,
+          grain: o.grain as 'hour' | 'day' | 'week' | 'month',
+          where: o.where as string | undefined,
+          against: against as [string, string] | undefined,
+          minRows: o.minRows as number | undefined,
+          format: o.format as 'text' | 'json',
+          output: o.output as string | undefined,
         }),
       );
     });

@@ -117,3 +117,68 @@ export function buildAggregateQuery(engine: Engine, req: AggregateRequest): Buil
     values,
   };
 }
+
+/** Periods a calendar may hold: 10^5 covers eleven years of hours. */
+export const MAX_PERIODS = 100_000;
+
+function digitsTable(alias: string): string {
+  return `(SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) AS ${alias}`;
+}
+
+/**
+ * Per-period row counts over a generated calendar, computed in the database: the calendar of
+ * `periods` periods from `from` is LEFT JOINed to the table grouped by period, so only one row per
+ * period comes back, and empty periods come back with 0. Rows: [period label, count].
+ */
+export function buildCalendarCountQuery(
+  engine: Engine,
+  table: TableRef,
+  column: string,
+  grain: Grain,
+  from: string,
+  periods: number,
+  where: string | undefined,
+): BuiltQuery {
+  if (!Number.isInteger(periods) || periods < 1 || periods > MAX_PERIODS) throw new RangeError(`periods must be 1..${MAX_PERIODS}`);
+  const values: string[] = [];
+  const end = engine === 'postgres' ? `$1::timestamp + ${periods} * interval '1 ${grain}'` : '';
+  const conds = [where && where.trim() ? `(${where})` : ''].filter(Boolean);
+  const c = quoteIdent(engine, column);
+  const t = qualifiedTable(engine, table);
+  if (engine === 'postgres') {
+    values.push(from);
+    conds.push(`${c} >= $1::timestamp`, `${c} < ${end}`);
+    const fmt = { hour: 'YYYY-MM-DD HH24:00', day: 'YYYY-MM-DD', week: 'YYYY-MM-DD', month: 'YYYY-MM' }[grain];
+    return {
+      text:
+        `SELECT to_char(cal.p, '${fmt}'), COALESCE(g.n, 0) FROM ` +
+        `generate_series($1::timestamp, ${end} - interval '1 ${grain}', interval '1 ${grain}') AS cal(p) ` +
+        `LEFT JOIN (SELECT date_trunc('${grain}', ${c})::timestamp AS p, COUNT(*) AS n FROM ${t} WHERE ${conds.join(' AND ')} GROUP BY 1) AS g ` +
+        `ON g.p = cal.p ORDER BY cal.p`,
+      values,
+    };
+  }
+  const unit = grain.toUpperCase();
+  const n = `(a.d + 10 * b.d + 100 * c.d + 1000 * e.d + 10000 * f.d)`;
+  const bucket = bucketSql('mysql', column, grain);
+  // The calendar's own expression must produce the same text as the bucket: days and weeks as
+  // dates, hours and months formatted.
+  const calExpr =
+    grain === 'hour'
+      ? `DATE_FORMAT(TIMESTAMP(?) + INTERVAL ${n} HOUR, '%Y-%m-%d %H:00')`
+      : grain === 'month'
+        ? `DATE_FORMAT(TIMESTAMP(?) + INTERVAL ${n} MONTH, '%Y-%m')`
+        : `DATE(TIMESTAMP(?) + INTERVAL ${n} ${unit})`;
+  values.push(from);
+  const calendar = `SELECT ${calExpr} AS p, ${n} AS i FROM ${digitsTable('a')}, ${digitsTable('b')}, ${digitsTable('c')}, ${digitsTable('e')}, ${digitsTable('f')} WHERE ${n} < ${periods}`;
+  values.push(from, from);
+  conds.push(`${c} >= TIMESTAMP(?)`, `${c} < TIMESTAMP(?) + INTERVAL ${periods} ${unit}`);
+  const label = grain === 'day' || grain === 'week' ? `DATE_FORMAT(cal.p, '%Y-%m-%d')` : 'cal.p';
+  return {
+    text:
+      `SELECT ${label}, COALESCE(g.n, 0) FROM (${calendar}) AS cal ` +
+      `LEFT JOIN (SELECT ${bucket} AS p, COUNT(*) AS n FROM ${t} WHERE ${conds.join(' AND ')} GROUP BY ${bucket}) AS g ` +
+      `ON g.p = cal.p ORDER BY cal.i`,
+    values,
+  };
+}
