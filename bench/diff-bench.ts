@@ -17,7 +17,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -189,7 +189,7 @@ function tableOf(rows: Row[]): string {
 
 function flatnessOf(rows: Row[]): string {
   if (sizes.length < 2) return '';
-  const lines = ['| pairing | ' + sizes.map((n) => `RSS MB @ ${int(n)}`).join(' | ') + ' | largest / smallest |', '|---|' + sizes.map(() => '---:|').join('') + '---:|'];
+  const lines = ['| pairing | ' + sizes.map((n) => `RSS MB @ ${int(n)}`).join(' | ') + ' | last / first |', '|---|' + sizes.map(() => '---:|').join('') + '---:|'];
   for (const p of pairings) {
     const rss = sizes.map((n) => {
       const r = rows.find((x) => x.pairing === p && x.rows === n);
@@ -204,17 +204,22 @@ function flatnessOf(rows: Row[]): string {
 
 function detailsOf(rows: Row[]): string {
   const lines = [
-    '| pairing | rows | run | floor s (left / right client) | reckon wall s | reckon engine s | RSS MB | exit |',
-    '|---|---:|---:|---|---:|---:|---:|---:|',
+    '| pairing | rows | run | floor s (left / right client) | reckon wall s | reckon CPU s | reckon engine s | RSS MB | exit |',
+    '|---|---:|---:|---|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
     r.runs.forEach((x, i) => {
       const sides = r.floorSides[i]!.map((s) => fmt(s)).join(' / ');
       lines.push(
-        `| ${r.pairing} | ${int(r.rows)} | ${i + 1} | ${fmt(r.floors[i]!)} (${sides}) | ${fmt(x.wall)} | ${fmt(x.summary.elapsed_ms / 1000)} | ${fmt(x.rssMb, 0)} | ${x.exitCode} |`,
+        `| ${r.pairing} | ${int(r.rows)} | ${i + 1} | ${fmt(r.floors[i]!)} (${sides}) | ${fmt(x.wall)} | ${fmt(x.cpu)} | ${fmt(x.summary.elapsed_ms / 1000)} | ${fmt(x.rssMb, 0)} | ${x.exitCode} |`,
       );
     });
   }
+  lines.push(
+    '',
+    'reckon CPU s = user + system time of the reckon process; close to its wall time means the Node process, not the databases, sets the pace. ' +
+      'reckon engine s = elapsed_ms of the summary (after start-up and connection).',
+  );
   lines.push('', 'Load average (1 min) before / after each pairing: ' + rows.map((r) => `${r.pairing}@${int(r.rows)} ${fmt(r.load[0])}/${fmt(r.load[1])}`).join(', '));
   return lines.join('\n') + '\n';
 }
@@ -257,7 +262,7 @@ async function main(): Promise<void> {
           row.mismatches.push(bad);
         }
         log(
-          `  ${p} ${int(n)} run ${i + 1}/${repeat}: floor ${fmt(f.wall)} s, reckon ${fmt(r.wall)} s (ratio ${fmt(r.wall / f.wall)}), RSS ${fmt(r.rssMb, 0)} MB${bad ? `, WRONG: ${bad}` : ''}`,
+          `  ${p} ${int(n)} run ${i + 1}/${repeat}: floor ${fmt(f.wall)} s, reckon ${fmt(r.wall)} s (CPU ${fmt(r.cpu)} s, ratio ${fmt(r.wall / f.wall)}), RSS ${fmt(r.rssMb, 0)} MB${bad ? `, WRONG: ${bad}` : ''}`,
         );
       }
       row.load[1] = os.loadavg()[0]!;
@@ -270,11 +275,14 @@ async function main(): Promise<void> {
     const n = sizes[0]!;
     for (const p of pairings) {
       const dir = join(ROOT, 'bench/out/profiles', `${p}-${n}`);
+      await rm(dir, { recursive: true, force: true });
       await mkdir(dir, { recursive: true });
       const { left, right } = sidesOf(p, n);
       log(`  profiling ${p} ${int(n)} (node --cpu-prof)…`);
       const r = await measureReckon({ via, left, right, concurrency, chunkSize, cwd: ROOT, nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
-      const files = execFileSync('ls', ['-t', dir], { encoding: 'utf8' }).trim().split('\n').filter((f) => f.endsWith('.cpuprofile'));
+      // One profile per thread; thread 0 is the main thread, where reckon runs (thread 1 is
+      // tsx's module-loader worker, idle after start-up).
+      const files = (await readdir(dir)).filter((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f));
       if (!files[0]) continue;
       const summary = await summariseFile(join(dir, files[0]), 15);
       profileText += formatSummary(summary, `${p}, ${int(n)} rows, profiled run wall ${fmt(r.wall)} s`) + '\n';

@@ -103,6 +103,8 @@ export interface ReckonResult {
   wall: number;
   /** Peak resident set of the child, in MiB, from /usr/bin/time (%M, KiB). */
   rssMb: number;
+  /** User + system CPU seconds of the child: near `wall` means reckon itself is the bottleneck. */
+  cpu: number;
   summary: Summary;
   exitCode: number;
 }
@@ -154,7 +156,7 @@ export async function measureReckon(inv: ReckonInvocation): Promise<ReckonResult
   const timeFile = join(dir, 'time');
   try {
     // -o keeps time's own line apart from the child's stderr.
-    const e = await run('/usr/bin/time', ['-f', '%e %M', '-o', timeFile, process.execPath, ...reckonArgs(inv)], {
+    const e = await run('/usr/bin/time', ['-f', '%e %M %U %S', '-o', timeFile, process.execPath, ...reckonArgs(inv)], {
       captureStdout: true,
       cwd: inv.cwd,
     });
@@ -165,9 +167,9 @@ export async function measureReckon(inv: ReckonInvocation): Promise<ReckonResult
     const summary = parseSummary(e.stdout);
     if (!summary) throw new Error(`reckon (${inv.via}) printed no summary; stderr: ${e.stderr.trim().slice(-2000)}`);
     const timeText = (await readFile(timeFile, 'utf8')).trim().split('\n').pop() ?? '';
-    const [wall, kb] = timeText.split(/\s+/).map(Number);
-    if (!Number.isFinite(wall) || !Number.isFinite(kb)) throw new Error(`cannot read /usr/bin/time output: ${timeText}`);
-    return { wall: wall!, rssMb: kb! / 1024, summary, exitCode: e.code };
+    const [wall, kb, user, sys] = timeText.split(/\s+/).map(Number);
+    if (![wall, kb, user, sys].every(Number.isFinite)) throw new Error(`cannot read /usr/bin/time output: ${timeText}`);
+    return { wall: wall!, rssMb: kb! / 1024, cpu: user! + sys!, summary, exitCode: e.code };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -120,6 +120,10 @@ export function formatSummary(s: ProfileSummary, title: string): string {
   for (const c of s.categories) if (c.pct >= 0.5) lines.push(`| ${c.name} | ${c.ms.toFixed(0)} | ${c.pct.toFixed(1)} |`);
   lines.push('', '| function | where | part | self ms | % |', '|---|---|---|---:|---:|');
   for (const t of s.top) lines.push(`| ${t.fn} | ${t.where} | ${t.category} | ${t.ms.toFixed(0)} | ${t.pct.toFixed(1)} |`);
+  lines.push(
+    '',
+    'Self time of optimised code includes what V8 inlined into it: the key comparison and Side.take/peek usually show up as mergeJoin.',
+  );
   return lines.join('\n') + '\n';
 }
 
