@@ -9,9 +9,9 @@ import { normalizerFor } from '../normalize/values.ts';
 import { ReckonError } from '../errors.ts';
 import type { LogicalType, RawRow } from '../types.ts';
 import type { CheckSide, CheckSpec, Measure } from './config.ts';
-import { decText, divide, fromInt, parseDec, sub, type Dec } from './exact.ts';
+import { decText, divide, mul, parseDec, sub, type Dec } from './exact.ts';
 import type { PartitionRow } from './results.ts';
-import { withinTolerance } from './tolerance.ts';
+import { withinTolerance, type Tolerance } from './tolerance.ts';
 import type { Window } from './window.ts';
 
 const NULL_PARTITION = '(null)';
@@ -122,11 +122,25 @@ function textOf(v: RawRow[number] | undefined | number): string | null {
   return d ? decText(d) : String(v);
 }
 
+/** Decimals an average is shown with: 10, or 4 past the sum's scale (MySQL's AVG rule) when more. */
+function avgPlaces(sum: Dec): number {
+  return Math.max(10, sum.scale + 4);
+}
+
 function avgText(sum: RawRow[number] | undefined, count: RawRow[number] | undefined): string | null {
   const s = asDec(sum);
   const c = asDec(count);
   if (!s || !c || c.n === 0n) return null;
-  return decText(divide(s, c, 10));
+  return decText(divide(s, c, avgPlaces(s)));
+}
+
+/**
+ * |ls/lc - rs/rc| within tolerance, exactly: both averages multiplied by lc*rc (counts are
+ * positive), which scales an absolute tolerance by the same factor and leaves a relative one as is.
+ */
+function averagesWithin(ls: Dec, lc: Dec, rs: Dec, rc: Dec, tol: Tolerance): boolean {
+  const scaled: Tolerance = tol.kind === 'absolute' ? { ...tol, amount: mul(mul(tol.amount, lc), rc) } : tol;
+  return withinTolerance(mul(ls, rc), mul(rs, lc), scaled);
 }
 
 function compareMeasure(
@@ -151,11 +165,12 @@ function compareMeasure(
       const same = left === right;
       return { partition, measure, left, right, difference: null, status: same ? 'pass' : 'fail' };
     }
-    // Compare at 20 decimals, well past any scale either engine stores.
-    const la = divide(ls, lc, 20);
-    const ra = divide(rs, rc, 20);
-    const ok = withinTolerance(la, ra, spec.tolerance);
-    return { partition, measure, left, right, difference: decText(divide(sub(la, ra), fromInt(1), 10)), status: ok ? 'pass' : 'fail' };
+    // Compared as exact fractions, never as rounded quotients: rounding at any fixed number of
+    // decimals makes 1e-24 and 2e-24 (both storable at scale 30) equal.
+    const ok = averagesWithin(ls, lc, rs, rc, spec.tolerance);
+    const places = Math.max(avgPlaces(ls), avgPlaces(rs));
+    const difference = decText(divide(sub(mul(ls, rc), mul(rs, lc)), mul(lc, rc), places));
+    return { partition, measure, left, right, difference, status: ok ? 'pass' : 'fail' };
   }
   const lv = lr[at];
   const rv = rr[at];
