@@ -177,23 +177,31 @@ function compareMeasure(
   const ld = asDec(lv);
   const rd = asDec(rv);
   const numeric = m.aggregate === 'sum' || m.aggregate === 'count' || m.aggregate === 'count_distinct';
-  if (ld && rd && (numeric || (isNumericType(lt, m) && isNumericType(rt, m)))) {
+  // A query side has no catalog types: it takes the other side's, and with neither known, min/max
+  // compare as text, since reading text such as '010' and '10' as numbers would pass them as equal.
+  const lType = typeOf(lt, m) ?? typeOf(rt, m);
+  const rType = typeOf(rt, m) ?? typeOf(lt, m);
+  if (ld && rd && (numeric || (isNumericType(lType) && isNumericType(rType)))) {
     const ok = withinTolerance(ld, rd, spec.tolerance);
     return { partition, measure, left: decText(ld), right: decText(rd), difference: decText(sub(ld, rd)), status: ok ? 'pass' : 'fail' };
   }
   // min/max of non-numbers (timestamps, text): canonical equality, no tolerance.
-  const left = canonical(lv, lt, m);
-  const right = canonical(rv, rt, m);
+  const left = canonical(lv, lType);
+  const right = canonical(rv, rType);
   return { partition, measure, left, right, difference: null, status: left === right ? 'pass' : 'fail' };
 }
 
-function isNumericType(types: Map<string, LogicalType>, m: Measure): boolean {
-  const t = m.column ? types.get(m.column.toLowerCase()) : undefined;
-  return t === undefined || t === 'integer' || t === 'decimal' || t === 'float4' || t === 'float8';
+function typeOf(types: Map<string, LogicalType>, m: Measure): LogicalType | undefined {
+  return m.column ? types.get(m.column.toLowerCase()) : undefined;
 }
 
-function canonical(v: RawRow[number] | undefined, types: Map<string, LogicalType>, m: Measure): string | null {
+function isNumericType(t: LogicalType | undefined): boolean {
+  return t === 'integer' || t === 'decimal' || t === 'float4' || t === 'float8';
+}
+
+function canonical(v: RawRow[number] | undefined, t: LogicalType | undefined): string | null {
   if (v === null || v === undefined) return null;
-  const t = m.column ? types.get(m.column.toLowerCase()) : undefined;
-  return t ? normalizerFor(t)(v) : String(v);
+  // Untyped (query sides): timestamps still compare canonically ('…10+00' is '…10.000000');
+  // the timestamp normaliser leaves any other text as it is.
+  return normalizerFor(t ?? 'timestamptz')(v);
 }

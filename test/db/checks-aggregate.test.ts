@@ -359,6 +359,49 @@ describe('a query side instead of a table', () => {
   });
 });
 
+describe('several measures and query-side min/max', () => {
+  it('compares each column of a multi-column sum on its own row', async () => {
+    const r = await runCheck(pg, my, {
+      kind: 'sum',
+      columns: ['amount', 'id'],
+      left: T(pg, 'events'),
+      right: { ...T(my, 'events'), where: 'id <> 6' },
+      partition: { column: 'created_at', grain: 'day', from: '2024-01-05', to: '2024-01-07' },
+    });
+    expect(r.rows.map((x) => [x.partition, x.measure, x.difference, x.status])).toEqual([
+      ['2024-01-05', 'sum(amount)', '0', 'pass'],
+      ['2024-01-05', 'sum(id)', '0', 'pass'],
+      ['2024-01-06', 'sum(amount)', '6.25', 'fail'],
+      ['2024-01-06', 'sum(id)', '6', 'fail'],
+    ]);
+  });
+
+  it('min/max of a timestamp from query sides compare canonically across engines', async () => {
+    const q = (db: TestDb) => ({ query: `SELECT id, created_at FROM ${db.table('events')} WHERE id <= 10` });
+    const r = await runCheck(pg, my, { kind: 'sum', aggregate: 'max', columns: ['created_at'], left: q(pg), right: q(my) });
+    expect(slim(r.rows)).toEqual([{ partition: null, measure: 'max(created_at)', left: '2024-01-10 10:00:10.000000', right: '2024-01-10 10:00:10.000000', difference: null, status: 'pass' }]);
+    const off = await runCheck(pg, my, {
+      kind: 'sum',
+      aggregate: 'max',
+      columns: ['created_at'],
+      left: q(pg),
+      right: { query: 'SELECT id, created_at + INTERVAL 1 MICROSECOND AS created_at FROM events WHERE id <= 10' },
+    });
+    expect(off.rows[0]).toMatchObject({ left: '2024-01-10 10:00:10.000000', right: '2024-01-10 10:00:10.000001', status: 'fail' });
+  });
+
+  it('min/max of text from query sides compare as text, never as numbers', async () => {
+    const r = await runCheck(pg, my, {
+      kind: 'sum',
+      aggregate: 'min',
+      columns: ['code'],
+      left: { query: "SELECT '010' AS code" },
+      right: { query: "SELECT '10' AS code" },
+    });
+    expect(r.rows[0]).toMatchObject({ left: '010', right: '10', status: 'fail' });
+  });
+});
+
 describe('avg is compared exactly from sum and count', () => {
   beforeAll(async () => {
     await pg.exec(`CREATE TABLE thirds (id int PRIMARY KEY, v numeric(12,2) NOT NULL, tiny numeric(40,30) NOT NULL);
