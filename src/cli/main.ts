@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ReckonError, scrubSecrets } from '../errors.ts';
+import { backfillCommand } from './backfill-command.ts';
 import { checkCommand } from './check-command.ts';
 import { diffCommand } from './diff-command.ts';
 import { gapsCommand } from './gaps-command.ts';
@@ -147,6 +148,51 @@ function buildProgram(io: Io, setResult: (p: Promise<number>) => void): Command 
           minRows: o.minRows as number | undefined,
           format: o.format as 'text' | 'json',
           output: o.output as string | undefined,
+        }),
+      );
+    });
+  program
+    .command('backfill')
+    .description('Fill a range of a table (or only its gaps) in verified, checkpointed, rate-limited batches.')
+    .argument('[target-url]', 'connection URL of the table to fill')
+    .argument('[target-table]', 'the table to fill')
+    .option('--config <file>', 'read options from the backfill: section of this YAML/JSON file (flags win)')
+    .option('--column <col>', 'date or timestamp column that places a row in a period')
+    .option('--from <date>', 'start of the range, inclusive')
+    .option('--to <date>', 'end of the range, exclusive')
+    .option('--grain <grain>', 'period: hour, day, week or month (default day)')
+    .option('--batch <n>', 'periods per batch (default 1)', positiveInt('--batch'))
+    .option('--gaps', 'fill only the periods found missing (or short against --source)')
+    .option('--sql <template>', 'action: a statement run on the target in the batch transaction, with :start and :end bound')
+    .option('--command <template>', 'action: a shell command with {start} and {end}; non-zero exit fails the batch')
+    .option('--copy', 'action: copy the window from --source with an upsert, one transaction per batch')
+    .option('--source <url-and-table...>', 'the source of truth: <url> <table> (copied from, and verified against)')
+    .option('-w, --where <sql>', 'filter on the target')
+    .option('--source-where <sql>', 'filter on the source')
+    .option('--tolerance <t>', 'allowed per-period count difference against the source (e.g. 0 or 1%)')
+    .option('--min-rows <n>', 'without a source: rows each period must hold after its batch (default 1)', positiveInt('--min-rows'))
+    .option('--concurrency <n>', 'batches run at once (default 1: in order)', positiveInt('--concurrency'))
+    .option('--pause <duration>', 'pause between batches, e.g. 30s')
+    .option('--max-rows-per-second <n>', 'throttle copy writes', positiveInt('--max-rows-per-second'))
+    .option('--statement-timeout <duration>', 'per statement (and per command), e.g. 10m')
+    .option('--retries <n>', 'retries of a batch after a transient error, with backoff (default 3)', nonNegativeInt('--retries'))
+    .option('--job <name>', 'checkpoint name (default: derived from the table, range, batch and action)')
+    .option('--state-table <name>', 'checkpoint table in the target (default reckon_backfill_state)')
+    .option('--audit <file>', 'JSONL audit log of every batch (default reckon-backfill.jsonl)')
+    .option('--dry-run', 'print the plan (batches, action, estimated rows) and touch nothing')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .option('--progress', 'show progress on stderr (default: when stderr is a terminal)')
+    .option('--no-progress', 'never show progress')
+    .action((targetUrl: string | undefined, targetTable: string | undefined, o: Record<string, unknown>) => {
+      setResult(
+        backfillCommand({
+          ...(o as Partial<import('./backfill-command.ts').BackfillCommandOptions>),
+          targetUrl,
+          targetTable,
+          format: o.format as 'text' | 'json',
+          progress: o.progress as boolean | undefined,
+          stderr: io.stderr,
         }),
       );
     });
