@@ -42,15 +42,17 @@ export async function runKeysCheck(
   const perPartition = new Map<string, { leftOnly: number; rightOnly: number; moved: number }>();
   const leftOnly: unknown[] = [];
   const rightOnly: unknown[] = [];
-  const bucket = (e: DiffEvent): string => {
+  const labelIn = (row: Record<string, string | null>): string => {
     if (!spec.partition || !partitionColumn) return '';
-    const row = e.type === 'changed' ? e.left : e.row;
     const v = Object.entries(row).find(([k]) => k.toLowerCase() === partitionColumn.toLowerCase())?.[1];
     return v ? labelOf(v, spec.partition.grain) : '(null)';
   };
   let total = 0;
   for await (const e of run) {
-    const b = bucket(e);
+    const b = labelIn(e.type === 'changed' ? e.left : e.row);
+    // A partition column that changed within its partition leaves the key where it was: that is
+    // a row difference for a diff check, not a key difference.
+    if (e.type === 'changed' && labelIn(e.right) === b) continue;
     const counts = perPartition.get(b) ?? { leftOnly: 0, rightOnly: 0, moved: 0 };
     perPartition.set(b, counts);
     if (e.type === 'left_only') {
