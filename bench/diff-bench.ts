@@ -13,7 +13,9 @@
  *
  * Options: --via cli|library (default cli when bin/reckon.js exists), --concurrency N and
  * --chunk-size N (passed to reckon), --regenerate, --warmup N (unmeasured floor runs first,
- * default 1), --pg-url, --maria-url (or RECKON_BENCH_PG / RECKON_BENCH_MARIA), --out FILE.
+ * default 1), --stages (also time read-only and read+normalise runs, to split the wall time by
+ * pipeline part), --profile (CPU profile of one run per pairing, summarised by part), --pg-url,
+ * --maria-url (or RECKON_BENCH_PG / RECKON_BENCH_MARIA), --out FILE.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -82,6 +84,7 @@ const { values } = parseArgs({
     'chunk-size': { type: 'string' },
     regenerate: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    stages: { type: 'boolean', default: false },
     'pg-url': { type: 'string', default: process.env.RECKON_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test' },
     'maria-url': { type: 'string', default: process.env.RECKON_BENCH_MARIA ?? 'mysql://root@127.0.0.1:3306/test' },
     out: { type: 'string', default: join(ROOT, 'bench/out/latest.md') },
@@ -155,6 +158,9 @@ interface Row {
   floors: number[];
   floorSides: number[][];
   runs: ReckonResult[];
+  /** With --stages: runs that only read (scan) or read and normalise, interleaved with the rest. */
+  scans: ReckonResult[];
+  normalizes: ReckonResult[];
   correct: boolean;
   mismatches: string[];
   load: [number, number];
@@ -202,6 +208,30 @@ function flatnessOf(rows: Row[]): string {
   return lines.join('\n') + '\n';
 }
 
+function stagesOf(rows: Row[]): string {
+  if (!values.stages) return '';
+  const lines = [
+    '| pairing | rows | floor s | scan only s (CPU) | + normalise s (CPU) | full diff s (CPU) | scan share | normalise share | merge + rest share |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    const m = (xs: ReckonResult[], k: 'wall' | 'cpu') => median(xs.map((x) => x[k]));
+    const [sw, nw, dw] = [m(r.scans, 'wall'), m(r.normalizes, 'wall'), m(r.runs, 'wall')];
+    const [sc, nc, dc] = [m(r.scans, 'cpu'), m(r.normalizes, 'cpu'), m(r.runs, 'cpu')];
+    const share = (x: number) => `${Math.round((100 * x) / dw)}%`;
+    lines.push(
+      `| ${r.pairing} | ${int(r.rows)} | ${fmt(median(r.floors))} | ${fmt(sw)} (${fmt(sc)}) | ${fmt(nw)} (${fmt(nc)}) | ${fmt(dw)} (${fmt(dc)}) | ${share(sw)} | ${share(nw - sw)} | ${share(dw - nw)} |`,
+    );
+  }
+  lines.push(
+    '',
+    'Stages run the library runner (bench/run-diff.ts --stage): scan = both sides read through the sources (driver parsing, chunking); ' +
+      '+ normalise = every value normalised too; full diff = the measured reckon run. Shares are of the full diff wall time; ' +
+      'process start-up (~0.4 s) is inside the scan share.',
+  );
+  return lines.join('\n') + '\n';
+}
+
 function detailsOf(rows: Row[]): string {
   const lines = [
     '| pairing | rows | run | floor s (left / right client) | reckon wall s | reckon CPU s | reckon engine s | RSS MB | exit |',
@@ -246,13 +276,20 @@ async function main(): Promise<void> {
     for (const p of pairings) {
       const { left, right } = sidesOf(p, n);
       const inv: ReckonInvocation = { via, left, right, concurrency, chunkSize, cwd: ROOT };
-      const row: Row = { pairing: p, rows: n, truth, floors: [], floorSides: [], runs: [], correct: true, mismatches: [], load: [os.loadavg()[0]!, 0] };
+      const row: Row = { pairing: p, rows: n, truth, floors: [], floorSides: [], runs: [], scans: [], normalizes: [], correct: true, mismatches: [], load: [os.loadavg()[0]!, 0] };
       // Unmeasured reads first, so the first measured floor does not pay for a cold cache alone.
       for (let i = 0; i < warmup; i++) await measureFloor([left, right]);
       for (let i = 0; i < repeat; i++) {
         // Interleaved, so a burst of load from elsewhere hits floor and reckon alike.
         const f = await measureFloor([left, right]);
         const r = await measureReckon(inv);
+        if (values.stages) {
+          const sc = await measureReckon({ ...inv, stage: 'scan' });
+          const no = await measureReckon({ ...inv, stage: 'normalize' });
+          row.scans.push(sc);
+          row.normalizes.push(no);
+          log(`    stages: scan only ${fmt(sc.wall)} s (CPU ${fmt(sc.cpu)} s), scan + normalise ${fmt(no.wall)} s (CPU ${fmt(no.cpu)} s)`);
+        }
         row.floors.push(f.wall);
         row.floorSides.push(f.sides);
         row.runs.push(r);
@@ -291,8 +328,10 @@ async function main(): Promise<void> {
 
   const table = tableOf(results);
   const flat = flatnessOf(results);
+  const stages = stagesOf(results);
   process.stdout.write(`\n${table}\nbaseline RSS (process that diffs nothing): ${fmt(baselineRss, 0)} MB\n`);
   if (flat) process.stdout.write(`\nPeak RSS across sizes (target: within ${TARGET_RSS_GROWTH * 100}%):\n\n${flat}`);
+  if (stages) process.stdout.write(`\nWhere the wall time goes:\n\n${stages}`);
   if (profileText) process.stdout.write(`\n${profileText}`);
 
   const md = [
@@ -309,6 +348,7 @@ async function main(): Promise<void> {
     `Targets: ratio ≤ ${TARGET_RATIO}, peak RSS ≤ ${TARGET_RSS_MB} MB. Baseline RSS of the same process diffing nothing: ${fmt(baselineRss, 0)} MB.`,
     '',
     flat ? `## Memory across sizes (target: within ${TARGET_RSS_GROWTH * 100}%)\n\n${flat}` : '',
+    stages ? `## Where the wall time goes\n\n${stages}` : '',
     `## Runs\n\n${detailsOf(results)}`,
     profileText ? `## CPU profile (self time)\n\n${profileText}` : '',
   ].join('\n');

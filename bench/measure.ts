@@ -115,6 +115,8 @@ export interface ReckonInvocation {
   right: Side;
   concurrency?: number;
   chunkSize?: number;
+  /** Stop the pipeline early (library runner only): read only, or read and normalise. */
+  stage?: 'scan' | 'normalize';
   /** Extra node flags, e.g. --cpu-prof. */
   nodeFlags?: string[];
   cwd: string;
@@ -127,6 +129,7 @@ export function reckonArgs(inv: ReckonInvocation): string[] {
   if (inv.concurrency !== undefined) tuning.push('--concurrency', String(inv.concurrency));
   if (inv.chunkSize !== undefined) tuning.push('--chunk-size', String(inv.chunkSize));
   const flags = inv.nodeFlags ?? [];
+  if (inv.stage) return [...flags, '--import', 'tsx', 'bench/run-diff.ts', ...tables, ...tuning, '--stage', inv.stage];
   if (inv.via === 'cli') return [...flags, 'bin/reckon.js', 'diff', ...tables, '--format', 'json', '--no-progress', ...tuning];
   return [...flags, '--import', 'tsx', 'bench/run-diff.ts', ...tables, ...tuning];
 }
