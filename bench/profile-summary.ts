@@ -18,6 +18,7 @@ interface CallFrame {
 interface ProfileNode {
   id: number;
   callFrame: CallFrame;
+  children?: number[];
 }
 
 interface CpuProfile {
@@ -45,7 +46,7 @@ export function categorise(f: CallFrame): string {
   if (/\/node_modules\/mysql2\/lib\/(parsers|packets)\//.test(url)) return 'driver: mysql2 packet/row parsing';
   if (/\/node_modules\/mysql2\//.test(url)) return 'driver: mysql2 connection/stream';
   // mysql2 compiles its row parsers with new Function: no URL, a generated name.
-  if (url === '' && /^(TextRow|BinaryRow|next|row)/i.test(fn)) return 'driver: mysql2 packet/row parsing';
+  if (url === '' && /^(TextRow|BinaryRow)/.test(fn)) return 'driver: mysql2 packet/row parsing';
   if (/\/src\/diff\/compare-keys\.ts/.test(url)) return 'key compare';
   if (/\/src\/normalize\/decimal\.ts/.test(url) && /^compare/.test(fn)) return 'key compare';
   if (/\/src\/normalize\//.test(url)) return 'normalisation';
@@ -65,6 +66,11 @@ export function categorise(f: CallFrame): string {
   return 'other';
 }
 
+/** Parts that say how, not for whom: their time is charged to the nearest caller with a real part. */
+function isGeneric(category: string): boolean {
+  return /^(native:|V8\/native|other node internals|node streams|socket I\/O|async machinery|other$)/.test(category);
+}
+
 function shortWhere(f: CallFrame): string {
   if (!f.url) return '(native)';
   const path = f.url.replace(/^file:\/\//, '').replace(/^.*?\/(node_modules\/|src\/|bench\/)/, '$1');
@@ -74,7 +80,22 @@ function shortWhere(f: CallFrame): string {
 /** Self time per function and per category of one profile. */
 export function summarise(profile: CpuProfile, topN = 15): ProfileSummary {
   const byId = new Map<number, ProfileNode>();
-  for (const n of profile.nodes) byId.set(n.id, n);
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) {
+    byId.set(n.id, n);
+    for (const c of n.children ?? []) parent.set(c, n.id);
+  }
+  // A buffer's utf8Slice called by pg-protocol is driver parsing, a RegExp run by
+  // canonicalTimestamp is normalisation, a socket write by pg-cursor is the cursor's round trip.
+  const partOf = (id: number): string => {
+    const own = categorise(byId.get(id)!.callFrame);
+    if (!isGeneric(own)) return own;
+    for (let cur = parent.get(id); cur !== undefined; cur = parent.get(cur)) {
+      const c = categorise(byId.get(cur)!.callFrame);
+      if (!isGeneric(c)) return c;
+    }
+    return own;
+  };
   const selfUs = new Map<number, number>();
   // Each sample stands for the time until the next one (how DevTools attributes self time).
   for (let i = 0; i < profile.samples.length; i++) {
@@ -89,7 +110,7 @@ export function summarise(profile: CpuProfile, topN = 15): ProfileSummary {
     const node = byId.get(id);
     if (!node || node.callFrame.functionName === '(root)') continue;
     const f = node.callFrame;
-    const category = categorise(f);
+    const category = partOf(id);
     const where = shortWhere(f);
     const name = f.functionName || '(anonymous)';
     const key = `${name}@${where}`;
@@ -122,7 +143,8 @@ export function formatSummary(s: ProfileSummary, title: string): string {
   for (const t of s.top) lines.push(`| ${t.fn} | ${t.where} | ${t.category} | ${t.ms.toFixed(0)} | ${t.pct.toFixed(1)} |`);
   lines.push(
     '',
-    'Self time of optimised code includes what V8 inlined into it: the key comparison and Side.take/peek usually show up as mergeJoin.',
+    'Parts: a function\'s self time counts for its own part, or for generic code (natives, Node streams, events) the part of its nearest caller that has one. ' +
+      'Self time of optimised code includes what V8 inlined into it: the key comparison and Side.take/peek usually show up as mergeJoin.',
   );
   return lines.join('\n') + '\n';
 }
