@@ -147,7 +147,7 @@ function machine(): Record<string, string> {
 
 function sidesOf(pairing: Pairing, rows: number): { left: Side; right: Side } {
   const [le, re] = PAIRINGS[pairing];
-  const t = tableNames(rows);
+  const t = tableNames(rows, step);
   return { left: { engine: le, url: urls[le], table: t.left }, right: { engine: re, url: urls[re], table: t.right } };
 }
 

@@ -9,8 +9,8 @@
  *   i % s = 3  an extra right row with id i * 10 + 5     -> right_only (interleaved, not at the end)
  *   i % s = u  (u = floor(s / 2)) one column changed,    -> changed
  *              the column rotating with floor(i / s) % 6, so every column type must detect it
- * Both tables keep N rows. A marker table records (rows, step, version) per table pair, written
- * last, so a half-built pair is never reused.
+ * Tables are named orders_<rows>_d<step>_l / _r. A marker table records (rows, step, version) per
+ * pair, written last, so a half-built pair is never reused.
  */
 import mysql from 'mysql2/promise';
 import pg from 'pg';
@@ -52,8 +52,14 @@ export function truthFor(rows: number, step: number): Truth {
   return { rows, step, left_rows: rows, right_rows: rows - deleted + inserted, left_only: deleted, right_only: inserted, changed };
 }
 
-export function tableNames(rows: number): { left: string; right: string } {
-  return { left: `orders_${rows}_l`, right: `orders_${rows}_r` };
+/** The pair's base name; size and drift step are in it, so several pairs can be kept for reuse. */
+export function pairName(rows: number, step: number): string {
+  return `orders_${rows}_d${step}`;
+}
+
+export function tableNames(rows: number, step: number): { left: string; right: string } {
+  const base = pairName(rows, step);
+  return { left: `${base}_l`, right: `${base}_r` };
 }
 
 type Engine = 'postgres' | 'mysql';
@@ -131,7 +137,7 @@ function createTable(engine: Engine, name: string): string {
 
 /** INSERT … SELECT statements that fill the left and right tables from a row-number series. */
 function loadStatements(engine: Engine, rows: number, step: number): { left: string[]; right: string[] } {
-  const { left, right } = tableNames(rows);
+  const { left, right } = tableNames(rows, step);
   const i = engine === 'postgres' ? 'i' : 'seq';
   const series = engine === 'postgres' ? `generate_series(1::bigint, ${rows}::bigint) AS g(i)` : `${SCHEMA}.seq_1_to_${rows}`;
   const cols = COLUMNS.join(', ');
@@ -203,8 +209,8 @@ export function openAdmin(engine: Engine, url: string): Promise<Admin> {
   return engine === 'postgres' ? pgAdmin(url) : myAdmin(url);
 }
 
-async function readMarker(a: Admin, rows: number): Promise<Marker | undefined> {
-  const { left, right } = tableNames(rows);
+async function readMarker(a: Admin, rows: number, step: number): Promise<Marker | undefined> {
+  const { left, right } = tableNames(rows, step);
   const found = await a.query(
     a.engine === 'postgres'
       ? `SELECT count(*) FROM pg_tables WHERE schemaname = $1 AND tablename IN ($2, $3, $4)`
@@ -214,15 +220,15 @@ async function readMarker(a: Admin, rows: number): Promise<Marker | undefined> {
   if (Number(found[0]?.[0]) !== 3) return undefined;
   const r = await a.query(
     `SELECT rows_n, step, version FROM ${SCHEMA}.${MARKER} WHERE name = ${a.engine === 'postgres' ? '$1' : '?'}`,
-    [`orders_${rows}`],
+    [pairName(rows, step)],
   );
   const row = r[0];
   return row ? { rows: Number(row[0]), step: Number(row[1]), version: Number(row[2]) } : undefined;
 }
 
 /** Row counts by id residue, read back from the database, to prove the generator's truth. */
-async function verify(a: Admin, rows: number, truth: Truth): Promise<void> {
-  const { left, right } = tableNames(rows);
+async function verify(a: Admin, rows: number, step: number, truth: Truth): Promise<void> {
+  const { left, right } = tableNames(rows, step);
   const [l] = await a.query(`SELECT count(*) FROM ${SCHEMA}.${left}`);
   const [r] = await a.query(`SELECT count(*) FROM ${SCHEMA}.${right}`);
   if (Number(l?.[0]) !== truth.left_rows || Number(r?.[0]) !== truth.right_rows) {
@@ -250,15 +256,15 @@ export async function ensureTables(engine: Engine, url: string, rows: number, st
     await a.exec(
       `CREATE TABLE IF NOT EXISTS ${SCHEMA}.${MARKER} (name varchar(64) PRIMARY KEY, rows_n bigint NOT NULL, step int NOT NULL, version int NOT NULL, created_at varchar(40) NOT NULL)`,
     );
-    const marker = await readMarker(a, rows);
+    const marker = await readMarker(a, rows, step);
     if (!force && marker && marker.rows === rows && marker.step === step && marker.version === GENERATOR_VERSION) {
       return { engine, generated: false, seconds: 0 };
     }
     const truth = truthFor(rows, step);
-    const { left, right } = tableNames(rows);
+    const { left, right } = tableNames(rows, step);
     log(`generating ${engine} ${SCHEMA}.${left} / ${right} (${rows.toLocaleString('en-US')} rows, drift step ${step || 'none'})…`);
     const p = (n: number) => (engine === 'postgres' ? `$${n}` : '?');
-    await a.query(`DELETE FROM ${SCHEMA}.${MARKER} WHERE name = ${p(1)}`, [`orders_${rows}`]);
+    await a.query(`DELETE FROM ${SCHEMA}.${MARKER} WHERE name = ${p(1)}`, [pairName(rows, step)]);
     for (const t of [left, right]) {
       await a.exec(`DROP TABLE IF EXISTS ${SCHEMA}.${t}`);
       await a.exec(createTable(engine, t));
@@ -274,10 +280,10 @@ export async function ensureTables(engine: Engine, url: string, rows: number, st
     } else {
       for (const t of [left, right]) await a.query(`ANALYZE TABLE ${SCHEMA}.${t}`);
     }
-    await verify(a, rows, truth);
+    await verify(a, rows, step, truth);
     await a.query(
       `INSERT INTO ${SCHEMA}.${MARKER} (name, rows_n, step, version, created_at) VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)})`,
-      [`orders_${rows}`, rows, step, GENERATOR_VERSION, new Date().toISOString()],
+      [pairName(rows, step), rows, step, GENERATOR_VERSION, new Date().toISOString()],
     );
     const seconds = (performance.now() - t0) / 1000;
     log(`  ${engine} done in ${seconds.toFixed(1)} s`);
