@@ -102,7 +102,10 @@ export async function appendHistoryTable(url: string, table: string, records: re
   await withConnection(url, async (exec) => {
     await exec(ddl(engine, table));
     for (const r of records) {
-      const values = [r.run_id, r.time.replace('T', ' ').replace('Z', ''), r.check, r.kind, r.status, r.duration_ms, JSON.stringify(r)];
+      // PostgreSQL reads a timestamptz without a zone in the session's TimeZone, which need not be
+      // UTC: keep the Z. MySQL DATETIME holds no zone and rejects one: store the UTC wall time.
+      const time = engine === 'postgres' ? r.time : r.time.replace('T', ' ').replace('Z', '');
+      const values = [r.run_id, time, r.check, r.kind, r.status, r.duration_ms, JSON.stringify(r)];
       const ph = engine === 'postgres' ? values.map((_, i) => `$${i + 1}`).join(', ') : values.map(() => '?').join(', ');
       await exec(`INSERT INTO ${t} (run_id, time, check_name, kind, status, duration_ms, record) VALUES (${ph})`, values);
     }

@@ -68,6 +68,11 @@ export async function checkCommand(o: CheckCommandOptions): Promise<number> {
   }
   if (!o.every) return runOnce(config, o);
 
+  // Checked now, not at the first scheduled run: a typo would otherwise fail every run, forever.
+  const unknown = (o.only ?? []).filter((n) => !config.checks.some((c) => c.name === n));
+  if (unknown.length) throw new ReckonError('CONFIG', `no check named ${unknown.join(', ')} in the config`);
+  const selected = o.only && o.only.length > 0 ? o.only.length : config.checks.length;
+
   let job: Cron;
   try {
     // protect: a run still going when the next is due makes that one skip, never overlap.
@@ -82,7 +87,7 @@ export async function checkCommand(o: CheckCommandOptions): Promise<number> {
   } catch (err) {
     throw new ReckonError('CONFIG', `--every: not a cron expression: ${o.every} (${(err as Error).message})`);
   }
-  o.stderr(`reckon: running ${config.checks.length} checks on schedule "${o.every}" (UTC); next at ${job.nextRun()?.toISOString()}\n`);
+  o.stderr(`reckon: running ${selected} checks on schedule "${o.every}" (UTC); next at ${job.nextRun()?.toISOString()}\n`);
   await new Promise<void>((resolve) => {
     const stop = () => {
       job.stop();
