@@ -119,7 +119,8 @@ export async function readHistory(opts: { file?: string; url?: string; table: st
     const t = qualifiedTable(engine, parseTableName(opts.table)!);
     const rows = await withConnection(opts.url, async (exec) => {
       await exec(ddl(engine, opts.table));
-      return exec(`SELECT record FROM ${t} ORDER BY time DESC LIMIT ${Math.floor(opts.limit)}`);
+      // check_name breaks ties, so records of one run read back in a stable order.
+      return exec(`SELECT record FROM ${t} ORDER BY time DESC, check_name DESC LIMIT ${Math.floor(opts.limit)}`);
     });
     return rows.map((r) => (typeof r[0] === 'string' ? JSON.parse(r[0]) : r[0]) as HistoryRecord).reverse();
   }
