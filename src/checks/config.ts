@@ -91,6 +91,16 @@ function interpolate(text: string, path: string, env: NodeJS.ProcessEnv, problem
   });
 }
 
+/** True for an absolute http(s) URL, the only kind a webhook can be. */
+export function isHttpUrl(text: string): boolean {
+  try {
+    const u = new URL(text);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
 /** Parses a duration such as `30s`, `5m`, `2h`, `1500ms` or a number of milliseconds. */
 export function parseDuration(value: unknown): number | null {
   if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
@@ -251,7 +261,12 @@ export function validateConfig(doc: unknown, env: NodeJS.ProcessEnv = process.en
       if (timeoutMs === null) p('alert.timeout', 'expected a duration such as 10s');
       const retries = doc.alert.retries === undefined ? 3 : doc.alert.retries;
       if (typeof retries !== 'number' || !Number.isInteger(retries) || retries < 0) p('alert.retries', 'expected a whole number');
-      if (webhook) alert = { webhook: interpolate(webhook, 'alert.webhook', env, problems), timeoutMs: timeoutMs ?? 10_000, retries: Number(retries) || 0 };
+      if (webhook) {
+        const url = interpolate(webhook, 'alert.webhook', env, problems);
+        // Found now rather than on the day a check fails and the alert cannot be sent.
+        if (url && !isHttpUrl(url)) p('alert.webhook', 'expected an http:// or https:// URL');
+        alert = { webhook: url, timeoutMs: timeoutMs ?? 10_000, retries: Number(retries) || 0 };
+      }
     }
   }
 

@@ -1,7 +1,7 @@
 /** `reckon check`: run the reconciliation checks of a config file, once or on a cron schedule. */
 import { Cron } from 'croner';
 import { sendAlert, webhookLabel } from '../checks/alert.ts';
-import { loadConfig, type CheckConfig } from '../checks/config.ts';
+import { isHttpUrl, loadConfig, type CheckConfig } from '../checks/config.ts';
 import { appendHistoryFile, appendHistoryTable, historyReport, readHistory, recordsOf } from '../checks/history.ts';
 import { jsonReport, junitReport, textReport } from '../checks/report.ts';
 import { exitCodeOf, type RunResult } from '../checks/results.ts';
@@ -55,6 +55,9 @@ async function runOnce(config: CheckConfig, o: CheckCommandOptions): Promise<num
 
 export async function checkCommand(o: CheckCommandOptions): Promise<number> {
   const config = await loadConfig(o.config);
+  if (o.alertWebhook !== undefined && !isHttpUrl(o.alertWebhook)) {
+    throw new ReckonError('CONFIG', '--alert-webhook: expected an http:// or https:// URL');
+  }
   if (o.history) {
     if (!config.history) throw new ReckonError('CONFIG', `${o.config} has no history section: add history.file or history.connection`);
     const records = await readHistory({ ...config.history, limit: o.historyLimit });

@@ -327,6 +327,13 @@ describe('alerts', () => {
     }
   });
 
+  it('--alert-webhook that is not an http(s) URL is a usage error, before any check runs', async () => {
+    const r = await runCli(['check', '--config', writeConfig(baseDoc()), '--alert-webhook', 'hooks.example.com/x']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('--alert-webhook: expected an http:// or https:// URL');
+  });
+
   it('a webhook on a closed port does not change the exit code and is reported on stderr', async () => {
     const port = await closedPort();
     const r = await runCli(['check', '--config', writeConfig(baseDoc({ alert: { webhook: `http://127.0.0.1:${port}/hook`, retries: 1 } })), '--format', 'json']);

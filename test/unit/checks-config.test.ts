@@ -101,6 +101,13 @@ describe('validateConfig', () => {
     ]);
   });
 
+  it('rejects a webhook that is not an http(s) URL, found before any check fails', () => {
+    for (const webhook of ['hooks.slack.com/services/T1', 'ftp://example.com/x', 'mailto:ops@example.com']) {
+      expect(problemsOf({ ...validDoc(), alert: { webhook } })).toEqual(['alert.webhook: expected an http:// or https:// URL']);
+    }
+    expect(validateConfig({ ...validDoc(), alert: { webhook: 'https://hooks.slack.com/services/T1' } }, {}).alert?.webhook).toBe('https://hooks.slack.com/services/T1');
+  });
+
   it('rejects a document that is not a mapping, and empty sections', () => {
     expect(() => validateConfig('checks: []', {})).toThrow(/expected a mapping/);
     expect(problemsOf({})).toEqual(['connections: expected a mapping of names to connection URLs', 'checks: expected a non-empty list of checks']);
