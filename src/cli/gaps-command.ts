@@ -25,8 +25,9 @@ function textReport(r: GapsResult, o: GapsCommandOptions): string {
     const inRun = r.periods.filter((p) => p.start >= run.start && p.end <= run.end);
     const rows = inRun.reduce((s, p) => s + p.rows, 0);
     const sourceRows = inRun.reduce((s, p) => s + (p.sourceRows ?? 0), 0);
+    const counted = `${rows} row${rows === 1 ? '' : 's'}`;
     const detail =
-      run.status === 'short' ? `: ${rows} rows, the source has ${sourceRows}` : run.status === 'thin' ? `: ${rows} rows, fewer than ${o.minRows} a ${r.grain}` : '';
+      run.status === 'short' ? `: ${counted}, the source has ${sourceRows}` : run.status === 'thin' ? `: ${counted}, fewer than ${o.minRows} a ${r.grain}` : '';
     lines.push(`${run.status.padEnd(7)}  ${describeRun(run, r.grain)}${detail}`);
   }
   const bad = r.periods.filter((p) => p.status !== 'ok').length;
