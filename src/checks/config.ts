@@ -118,11 +118,20 @@ export function validateConfig(doc: unknown, env: NodeJS.ProcessEnv = process.en
   const problems: string[] = [];
   const p = (path: string, msg: string) => problems.push(`${path}: ${msg}`);
   if (!isObj(doc)) throw new ReckonError('CONFIG', 'config: expected a mapping with connections and checks');
+  // A misspelt setting must not be silently ignored: `partiton:` would compare whole tables, where
+  // a missing day and an extra day cancel out.
+  const known = (o: Obj, path: string, keys: readonly string[]) => {
+    for (const k of Object.keys(o)) {
+      if (!keys.includes(k)) p(path ? `${path}.${k}` : k, `unknown setting; expected one of ${keys.join(', ')}`);
+    }
+  };
+  known(doc, '', ['connections', 'checks', 'alert', 'history', 'concurrency', 'statement_timeout']);
 
   const connections: Record<string, string> = {};
   if (!isObj(doc.connections)) p('connections', 'expected a mapping of names to connection URLs');
   else {
     for (const [name, raw] of Object.entries(doc.connections)) {
+      if (isObj(raw)) known(raw, `connections.${name}`, ['url']);
       const url = isObj(raw) ? raw.url : raw;
       if (typeof url !== 'string' || url.trim() === '') {
         p(`connections.${name}`, 'expected a connection URL (postgres://… or mysql://…)');
@@ -172,6 +181,7 @@ export function validateConfig(doc: unknown, env: NodeJS.ProcessEnv = process.en
       p(path, 'expected a mapping with connection and table (or query)');
       return undefined;
     }
+    known(raw, path, ['connection', 'table', 'query', 'where']);
     const connection = str(raw, 'connection', path, true);
     // hasOwn, not `in`: a name such as toString must not resolve to an inherited property.
     if (connection && doc.connections && isObj(doc.connections) && !Object.hasOwn(doc.connections, connection)) {
@@ -193,6 +203,7 @@ export function validateConfig(doc: unknown, env: NodeJS.ProcessEnv = process.en
     doc.checks.forEach((raw, i) => {
       const path = `checks[${i}]`;
       if (!isObj(raw)) return p(path, 'expected a mapping');
+      known(raw, path, ['name', 'kind', 'left', 'right', 'partition', 'where', 'aggregate', 'columns', 'column', 'tolerance', 'key', 'sample']);
       const name = str(raw, 'name', path, true);
       if (name && seen.has(name)) p(`${path}.name`, `duplicate check name ${name}`);
       if (name) seen.add(name);
@@ -210,6 +221,7 @@ export function validateConfig(doc: unknown, env: NodeJS.ProcessEnv = process.en
         if (!isObj(raw.partition)) p(pp, 'expected a mapping with column and grain');
         else {
           const part = raw.partition;
+          known(part, pp, ['column', 'grain', 'last', 'from', 'to']);
           const column = str(part, 'column', pp, true);
           const grain = (part.grain ?? 'day') as Grain;
           if (!GRAINS.includes(grain)) p(`${pp}.grain`, `expected one of ${GRAINS.join(', ')}`);
@@ -256,6 +268,7 @@ export function validateConfig(doc: unknown, env: NodeJS.ProcessEnv = process.en
   if (doc.alert !== undefined) {
     if (!isObj(doc.alert)) p('alert', 'expected a mapping with webhook');
     else {
+      known(doc.alert, 'alert', ['webhook', 'timeout', 'retries']);
       const webhook = str(doc.alert, 'webhook', 'alert', true);
       const timeoutMs = parseDuration(doc.alert.timeout ?? '10s');
       if (timeoutMs === null) p('alert.timeout', 'expected a duration such as 10s');
@@ -274,6 +287,7 @@ export function validateConfig(doc: unknown, env: NodeJS.ProcessEnv = process.en
   if (doc.history !== undefined) {
     if (!isObj(doc.history)) p('history', 'expected a mapping with file and/or connection');
     else {
+      known(doc.history, 'history', ['file', 'connection', 'table']);
       const file = str(doc.history, 'file', 'history', false);
       const connection = str(doc.history, 'connection', 'history', false);
       if (connection && !Object.hasOwn(connections, connection)) p('history.connection', `unknown connection ${connection}`);

@@ -101,6 +101,24 @@ describe('validateConfig', () => {
     ]);
   });
 
+  it('reports misspelt settings at every level instead of ignoring them', () => {
+    const doc = validDoc();
+    const checks = doc.checks as Record<string, unknown>[];
+    checks[0] = { ...checks[0], partiton: { column: 'created_at', grain: 'day' }, partition: { column: 'created_at', grian: 'week', last: 7 } };
+    checks[1] = { ...checks[1], tolerence: '1%', right: { connection: 'dwh', query: 'SELECT 1', wehre: 'x' } };
+    const problems = problemsOf({ ...doc, concurency: 2, alert: { webhook: 'https://h.example/x', retry: 1 }, history: { file: 'h.jsonl', tabel: 't' }, connections: { app: { url: PG, pasword: 'x' }, dwh: MY } });
+    expect(problems).toEqual([
+      'concurency: unknown setting; expected one of connections, checks, alert, history, concurrency, statement_timeout',
+      'connections.app.pasword: unknown setting; expected one of url',
+      'checks[0].partiton: unknown setting; expected one of name, kind, left, right, partition, where, aggregate, columns, column, tolerance, key, sample',
+      'checks[0].partition.grian: unknown setting; expected one of column, grain, last, from, to',
+      'checks[1].tolerence: unknown setting; expected one of name, kind, left, right, partition, where, aggregate, columns, column, tolerance, key, sample',
+      'checks[1].right.wehre: unknown setting; expected one of connection, table, query, where',
+      'alert.retry: unknown setting; expected one of webhook, timeout, retries',
+      'history.tabel: unknown setting; expected one of file, connection, table',
+    ]);
+  });
+
   it('rejects a webhook that is not an http(s) URL, found before any check fails', () => {
     for (const webhook of ['hooks.slack.com/services/T1', 'ftp://example.com/x', 'mailto:ops@example.com']) {
       expect(problemsOf({ ...validDoc(), alert: { webhook } })).toEqual(['alert.webhook: expected an http:// or https:// URL']);
