@@ -37,7 +37,13 @@ class SourcePool {
     if (!s) {
       const url = this.config.connections[name];
       if (!url) throw new ReckonError('CONFIG', `unknown connection ${name}`);
-      s = openSource(url, { maxConnections: this.maxConnections, statementTimeoutMs: this.config.statementTimeoutMs });
+      try {
+        s = openSource(url, { maxConnections: this.maxConnections, statementTimeoutMs: this.config.statementTimeoutMs });
+      } catch (err) {
+        // No source, so no label for nameIn to find: name the connection here.
+        if (err instanceof ReckonError) throw new ReckonError(err.code, `connection ${name}: ${err.message}`, { cause: err });
+        throw err;
+      }
       this.sources.set(name, s);
     }
     return s;

@@ -273,6 +273,16 @@ describe('unreachable databases', () => {
     }
   });
 
+  it('names the connection and hides the password of a URL that does not parse', async () => {
+    const doc = baseDoc();
+    // An unescaped '#' in a password is a common reason a URL does not parse.
+    (doc.connections as Record<string, string>).my = `mysql://root:Pw#${MY_SECRET}@127.0.0.1:3306/x`;
+    const r = await runCli(['check', '--config', writeConfig(doc), '--only', 'counts_ok']);
+    expect(r.code).toBe(2);
+    expect(r.stdout + r.stderr).not.toContain(MY_SECRET);
+    expect(r.stdout).toMatch(/counts_ok: ERROR connection my: not a connection URL/);
+  });
+
   it('hides a password given as ?password= too', async () => {
     const port = await closedPort();
     const doc = baseDoc();
