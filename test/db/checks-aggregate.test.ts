@@ -142,6 +142,17 @@ describe('last: N windows, computed from a fixed now', () => {
     expect(slim(on.rows)).toEqual([EXPECTED_DAYS.at(-1)]);
   });
 
+  it('a where holding a literal ? or $1 does not disturb the window bounds', async () => {
+    const r = await runCheck(
+      pg,
+      my,
+      { ...check(3), where: "'?' <> 'x' AND '$1' <> 'x'" },
+      { now: new Date('2024-01-06T00:00:00Z') },
+    );
+    expect(r.error).toBeUndefined();
+    expect(slim(r.rows)).toEqual(EXPECTED_DAYS.filter((x) => ['2024-01-04', '2024-01-05', '2024-01-06'].includes(x.partition)));
+  });
+
   it('last: 1 hour takes only the current UTC hour', async () => {
     // Rows of 2024-01-10 have ids 10, 20, …, 300 at hour id % 24; 10:00 holds ids 10, 130 and 250.
     const r = await runCheck(
