@@ -58,6 +58,8 @@ export class PostgresSource implements Source {
   private readonly url: string;
   private readonly pool: pg.Pool | undefined;
   private shared: Promise<pg.Client> | undefined;
+  /** Settles when the shared connection's current holder releases it (single mode). */
+  private sharedTurn: Promise<void> = Promise.resolve();
   private readonly single: boolean;
   private closed = false;
 
@@ -101,19 +103,29 @@ export class PostgresSource implements Source {
   private async connect(): Promise<{ client: Client; release: (err?: Error) => void }> {
     if (this.closed) throw new ReckonError('CONNECTION', `source ${this.label} is closed`);
     if (this.single) {
+      // Ranges diffed at once share this connection. pg would queue overlapping queries itself,
+      // but warns that it is deprecated (an error from pg 9), so they take turns here.
+      const previous = this.sharedTurn;
+      let done!: () => void;
+      this.sharedTurn = new Promise<void>((resolve) => (done = resolve));
+      await previous;
       this.shared ??= (async () => {
         const c = new pg.Client({ connectionString: this.url, types: RAW_TEXT, application_name: 'reckon' });
         c.on('error', () => {});
         await c.connect();
-        await c.query(SESSION_SETUP);
         // One snapshot for every read of this source.
         await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        // pglite-socket serves every client from one backend session, where a session SET would
+        // outlive this connection (leaving the database read-only, in UTC): scope them to the
+        // transaction instead.
+        await c.query(SESSION_SETUP.replace(/(^|;\s*)SET /g, '$1SET LOCAL '));
         return c;
       })();
       try {
         const client = await this.shared;
-        return { client, release: () => {} };
+        return { client, release: () => done() };
       } catch (err) {
+        done();
         this.shared = undefined;
         throw this.wrap(err, 'connect');
       }
@@ -296,6 +308,10 @@ export class PostgresSource implements Source {
     if (this.shared) {
       try {
         const c = await this.shared;
+        // End the snapshot before leaving: a server multiplexing one backend (pglite-socket)
+        // would otherwise hold every other client back until it notices the disconnect.
+        await this.sharedTurn;
+        await c.query('ROLLBACK').catch(() => {});
         await c.end();
       } catch {
         // Never connected: nothing to close.
