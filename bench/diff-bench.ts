@@ -13,8 +13,8 @@
  *
  * Options: --via cli|library (default cli when bin/reckon.js exists), --concurrency N and
  * --chunk-size N (passed to reckon), --regenerate, --warmup N (unmeasured floor runs first,
- * default 1), --stages (also time read-only and read+normalise runs, to split the wall time by
- * pipeline part), --profile (CPU profile of one run per pairing, summarised by part), --pg-url,
+ * default 1), --stages (also time a read-only run, to split the wall time into reading and the
+ * rest), --profile (CPU profile of one run per pairing, summarised by part), --pg-url,
  * --maria-url (or RECKON_BENCH_PG / RECKON_BENCH_MARIA), --out FILE.
  */
 import { execFileSync } from 'node:child_process';
@@ -158,9 +158,8 @@ interface Row {
   floors: number[];
   floorSides: number[][];
   runs: ReckonResult[];
-  /** With --stages: runs that only read (scan) or read and normalise, interleaved with the rest. */
+  /** With --stages: runs that only read both sides through the sources, interleaved with the rest. */
   scans: ReckonResult[];
-  normalizes: ReckonResult[];
   correct: boolean;
   mismatches: string[];
   load: [number, number];
@@ -211,23 +210,19 @@ function flatnessOf(rows: Row[]): string {
 function stagesOf(rows: Row[]): string {
   if (!values.stages) return '';
   const lines = [
-    '| pairing | rows | floor s | scan only s (CPU) | + normalise s (CPU) | full diff s (CPU) | scan share | normalise share | merge + rest share |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| pairing | rows | floor s | read only s (CPU s) | full diff s (CPU s) | read share | normalise + merge + rest share |',
+    '|---|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
     const m = (xs: ReckonResult[], k: 'wall' | 'cpu') => median(xs.map((x) => x[k]));
-    const [sw, nw, dw] = [m(r.scans, 'wall'), m(r.normalizes, 'wall'), m(r.runs, 'wall')];
-    const [sc, nc, dc] = [m(r.scans, 'cpu'), m(r.normalizes, 'cpu'), m(r.runs, 'cpu')];
+    const [sw, dw, sc, dc] = [m(r.scans, 'wall'), m(r.runs, 'wall'), m(r.scans, 'cpu'), m(r.runs, 'cpu')];
     const share = (x: number) => `${Math.round((100 * x) / dw)}%`;
-    lines.push(
-      `| ${r.pairing} | ${int(r.rows)} | ${fmt(median(r.floors))} | ${fmt(sw)} (${fmt(sc)}) | ${fmt(nw)} (${fmt(nc)}) | ${fmt(dw)} (${fmt(dc)}) | ${share(sw)} | ${share(nw - sw)} | ${share(dw - nw)} |`,
-    );
+    lines.push(`| ${r.pairing} | ${int(r.rows)} | ${fmt(median(r.floors))} | ${fmt(sw)} (${fmt(sc)}) | ${fmt(dw)} (${fmt(dc)}) | ${share(sw)} | ${share(dw - sw)} |`);
   }
   lines.push(
     '',
-    'Stages run the library runner (bench/run-diff.ts --stage): scan = both sides read through the sources (driver parsing, chunking); ' +
-      '+ normalise = every value normalised too; full diff = the measured reckon run. Shares are of the full diff wall time; ' +
-      'process start-up (~0.4 s) is inside the scan share.',
+    'read only = bench/run-diff.ts --stage scan: both sides read through reckon\'s sources in turn (driver parsing, chunking), nothing compared; ' +
+      'it includes process start-up (~0.4 s). The CPU profile (--profile) splits the rest into normalisation, merge-join and the others.',
   );
   return lines.join('\n') + '\n';
 }
@@ -276,7 +271,7 @@ async function main(): Promise<void> {
     for (const p of pairings) {
       const { left, right } = sidesOf(p, n);
       const inv: ReckonInvocation = { via, left, right, concurrency, chunkSize, cwd: ROOT };
-      const row: Row = { pairing: p, rows: n, truth, floors: [], floorSides: [], runs: [], scans: [], normalizes: [], correct: true, mismatches: [], load: [os.loadavg()[0]!, 0] };
+      const row: Row = { pairing: p, rows: n, truth, floors: [], floorSides: [], runs: [], scans: [], correct: true, mismatches: [], load: [os.loadavg()[0]!, 0] };
       // Unmeasured reads first, so the first measured floor does not pay for a cold cache alone.
       for (let i = 0; i < warmup; i++) await measureFloor([left, right]);
       for (let i = 0; i < repeat; i++) {
@@ -285,10 +280,8 @@ async function main(): Promise<void> {
         const r = await measureReckon(inv);
         if (values.stages) {
           const sc = await measureReckon({ ...inv, stage: 'scan' });
-          const no = await measureReckon({ ...inv, stage: 'normalize' });
           row.scans.push(sc);
-          row.normalizes.push(no);
-          log(`    stages: scan only ${fmt(sc.wall)} s (CPU ${fmt(sc.cpu)} s), scan + normalise ${fmt(no.wall)} s (CPU ${fmt(no.cpu)} s)`);
+          log(`    scan only: ${fmt(sc.wall)} s (CPU ${fmt(sc.cpu)} s)`);
         }
         row.floors.push(f.wall);
         row.floorSides.push(f.sides);

@@ -115,8 +115,8 @@ export interface ReckonInvocation {
   right: Side;
   concurrency?: number;
   chunkSize?: number;
-  /** Stop the pipeline early (library runner only): read only, or read and normalise. */
-  stage?: 'scan' | 'normalize';
+  /** Stop the pipeline after the sources (library runner only): read both sides, nothing more. */
+  stage?: 'scan';
   /** Extra node flags, e.g. --cpu-prof. */
   nodeFlags?: string[];
   cwd: string;
