@@ -40,7 +40,9 @@ export function runCommand(template: string, w: BatchWindow, timeoutMs: number):
   const command = template.replace(/\{start\}/g, shellQuote(w.start)).replace(/\{end\}/g, shellQuote(w.end));
   return new Promise((resolve, reject) => {
     const child = spawn('/bin/sh', ['-c', command], {
-      stdio: ['ignore', 'inherit', 'pipe'],
+      // The command's stdout goes to our stderr: reckon's stdout carries the report (JSON with
+      // --format json), which a chatty command (psql's "INSERT 0 24") would corrupt.
+      stdio: ['ignore', 2, 'pipe'],
       env: { ...process.env, RECKON_START: w.start, RECKON_END: w.end },
       timeout: timeoutMs > 0 ? timeoutMs : undefined,
     });

@@ -142,7 +142,12 @@ function textReport(r: BackfillResult, opts: BackfillOptions): string {
   lines.push(`job ${r.job}: ${r.done} batch${r.done === 1 ? '' : 'es'} filled and verified, ${fmt(r.rows)} rows written${r.skipped ? `, ${r.skipped} already done before` : ''}`);
   if (r.failure) {
     lines.push(`FAILED at ${r.failure.window.start} .. ${r.failure.window.end} (${r.failure.kind}): ${r.failure.message}`);
-    lines.push('that batch was rolled back; earlier batches are recorded, and rerunning the same command resumes from it');
+    // A command commits on its own connections: claiming a rollback would hide rows it left.
+    lines.push(
+      opts.action.kind === 'command'
+        ? "that batch is not recorded, but whatever the command wrote for it stays (reckon cannot roll a command back); earlier batches are recorded, and rerunning the same command runs it again"
+        : 'that batch was rolled back; earlier batches are recorded, and rerunning the same command resumes from it',
+    );
   }
   return lines.join('\n') + '\n';
 }
