@@ -14,13 +14,14 @@
  * Options: --via cli|library (default cli when bin/reckon.js exists), --concurrency N and
  * --chunk-size N (passed to reckon), --regenerate, --warmup N (unmeasured floor runs first,
  * default 1), --stages (also time a read-only run, to split the wall time into reading and the
- * rest), --profile (CPU profile of one run per pairing, summarised by part), --pg-url,
+ * rest), --rev COMMIT (run reckon from an exported snapshot of that commit instead of the working
+ * tree), --profile (CPU profile of one run per pairing, summarised by part), --pg-url,
  * --maria-url (or RECKON_BENCH_PG / RECKON_BENCH_MARIA), --out FILE.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -88,6 +89,7 @@ const { values } = parseArgs({
     'pg-url': { type: 'string', default: process.env.RECKON_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test' },
     'maria-url': { type: 'string', default: process.env.RECKON_BENCH_MARIA ?? 'mysql://root@127.0.0.1:3306/test' },
     out: { type: 'string', default: join(ROOT, 'bench/out/latest.md') },
+    rev: { type: 'string' },
   },
 });
 
@@ -107,7 +109,28 @@ const warmup = Number(values.warmup);
 if (!Number.isSafeInteger(warmup) || warmup < 0) fail(`--warmup must be a whole number, got ${values.warmup}`);
 const concurrency = positiveInt('concurrency', values.concurrency);
 const chunkSize = positiveInt('chunk-size', values['chunk-size']);
-const cliExists = existsSync(join(ROOT, 'bin/reckon.js')) && existsSync(join(ROOT, 'src/cli/main.ts'));
+/**
+ * The tree reckon runs from. By default this checkout, uncommitted edits included; with --rev, an
+ * exported snapshot of that commit, so edits others make in the checkout during a long run cannot
+ * change what is measured half-way.
+ */
+function reckonTree(): { dir: string; revision: string } {
+  const dirty = () => (sh('git', ['-C', ROOT, 'status', '--porcelain', '--', 'src', 'bin']) ? ' + uncommitted changes in src/bin' : '');
+  if (!values.rev) return { dir: ROOT, revision: `${sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'])}${dirty()} (working tree)` };
+  const sha = sh('git', ['-C', ROOT, 'rev-parse', '--verify', `${values.rev}^{commit}`]);
+  if (!/^[0-9a-f]{40}$/.test(sha)) fail(`--rev: not a commit: ${values.rev}`);
+  const dir = join(tmpdir(), `reckon-bench-${sha.slice(0, 12)}`);
+  if (!existsSync(join(dir, 'package.json'))) {
+    mkdirSync(dir, { recursive: true });
+    execFileSync('sh', ['-c', `git -C "${ROOT}" archive ${sha} | tar -x -C "${dir}"`]);
+    // Dependencies are not part of a commit; the checkout's own are the ones installed.
+    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  }
+  return { dir, revision: `${sha.slice(0, 7)} (snapshot in ${dir})` };
+}
+
+const tree = reckonTree();
+const cliExists = existsSync(join(tree.dir, 'bin/reckon.js')) && existsSync(join(tree.dir, 'src/cli/main.ts'));
 const via = (values.via ?? (cliExists ? 'cli' : 'library')) as 'cli' | 'library';
 if (via !== 'cli' && via !== 'library') fail(`--via must be cli or library, got ${values.via}`);
 if (via === 'cli' && !cliExists) fail('--via cli: bin/reckon.js is missing; use --via library');
@@ -141,7 +164,7 @@ function machine(): Record<string, string> {
       ...process.env,
       MYSQL_PWD: decodeURIComponent(my.password),
     }),
-    commit: `${sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'])}${sh('git', ['-C', ROOT, 'status', '--porcelain', '--', 'src', 'bin']) ? ' (+ uncommitted changes in src/bin)' : ''}`,
+    commit: tree.revision,
   };
 }
 
@@ -256,7 +279,7 @@ async function main(): Promise<void> {
   log(`reckon diff bench: rows ${sizes.map(int).join(', ')}, drift ${driftText} (step ${step || 'none'}), pairings ${pairings.join(', ')}, repeat ${repeat}, via ${via}`);
   log(`machine: ${info.cores} cores, ${info.memory}, PostgreSQL ${info.PostgreSQL}, MariaDB ${info.MariaDB}, load ${os.loadavg().map((l) => fmt(l)).join(' ')}`);
 
-  const baselineRss = await measureBaselineRss(via, ROOT);
+  const baselineRss = await measureBaselineRss(via, tree.dir);
   log(`reckon process baseline (loads, diffs nothing): ${fmt(baselineRss, 0)} MB RSS`);
 
   const engines = new Set(pairings.flatMap((p) => PAIRINGS[p]));
@@ -270,7 +293,7 @@ async function main(): Promise<void> {
     const truth = truthFor(n, step);
     for (const p of pairings) {
       const { left, right } = sidesOf(p, n);
-      const inv: ReckonInvocation = { via, left, right, concurrency, chunkSize, cwd: ROOT };
+      const inv: ReckonInvocation = { via, left, right, concurrency, chunkSize, cwd: tree.dir };
       const row: Row = { pairing: p, rows: n, truth, floors: [], floorSides: [], runs: [], scans: [], correct: true, mismatches: [], load: [os.loadavg()[0]!, 0] };
       // Unmeasured reads first, so the first measured floor does not pay for a cold cache alone.
       for (let i = 0; i < warmup; i++) await measureFloor([left, right]);
@@ -309,7 +332,7 @@ async function main(): Promise<void> {
       await mkdir(dir, { recursive: true });
       const { left, right } = sidesOf(p, n);
       log(`  profiling ${p} ${int(n)} (node --cpu-prof)…`);
-      const r = await measureReckon({ via, left, right, concurrency, chunkSize, cwd: ROOT, nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+      const r = await measureReckon({ via, left, right, concurrency, chunkSize, cwd: tree.dir, nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
       // One profile per thread; thread 0 is the main thread, where reckon runs (thread 1 is
       // tsx's module-loader worker, idle after start-up).
       const files = (await readdir(dir)).filter((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f));
