@@ -161,6 +161,8 @@ async function runBatch(ctx: Ctx, w: BatchWindow): Promise<{ rows: number; verif
 export async function runBackfill(o: BackfillOptions): Promise<BackfillResult> {
   if (!Number.isInteger(o.batch) || o.batch < 1) throw new ReckonError('CONFIG', '--batch must be a positive whole number of periods');
   if (o.action.kind === 'copy' && !o.source) throw new ReckonError('CONFIG', 'a copy backfill needs a source: --source <url> <table>');
+  // A template without :start/:end must fail before anything is created, not as a batch failure.
+  if (o.action.kind === 'sql') bindWindow('postgres', o.action.sql, { start: '', end: '', periods: 1 });
   const job = jobName(o);
   const stateTable = o.stateTable ?? DEFAULT_STATE_TABLE;
   const concurrency = o.concurrency ?? 1;

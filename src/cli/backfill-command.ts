@@ -45,9 +45,20 @@ export interface BackfillCommandOptions {
 type Obj = Record<string, unknown>;
 
 /** Keys of a config file's `backfill:` section, in the CLI's spelling (snake_case accepted). */
+const CONFIG_KEYS = new Set([
+  'target', 'source', 'column', 'from', 'to', 'grain', 'batch', 'gaps', 'sql', 'command', 'copy', 'where', 'sourceWhere',
+  'tolerance', 'minRows', 'concurrency', 'pause', 'maxRowsPerSecond', 'statementTimeout', 'retries', 'job', 'stateTable',
+  'audit', 'dryRun', 'format', 'output', 'progress',
+]);
+
 function fromConfig(section: Obj): Partial<BackfillCommandOptions> {
   const out: Obj = {};
-  for (const [k, v] of Object.entries(section)) out[k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = v;
+  for (const [k, v] of Object.entries(section)) {
+    const key = k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+    // A misspelt key (batch_size for batch) would otherwise be dropped and its default used.
+    if (!CONFIG_KEYS.has(key)) throw new ReckonError('CONFIG', `unknown key ${k} in the backfill: section; known keys: ${[...CONFIG_KEYS].join(', ')}`);
+    out[key] = v;
+  }
   const target = out.target as Obj | undefined;
   if (target) {
     out.targetUrl = target.url;
