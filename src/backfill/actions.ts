@@ -47,7 +47,7 @@ export function runCommand(template: string, w: BatchWindow, timeoutMs: number):
       timeout: timeoutMs > 0 ? timeoutMs : undefined,
     });
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => {
+    child.stderr?.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-2000);
       process.stderr.write(d);
     });
