@@ -7,55 +7,44 @@
 const PLAIN_INTEGER = /^-?(?:0|[1-9]\d*)$/;
 const NUMBER = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
 
-/** Exponents beyond this stay in scientific form rather than expanding into huge strings. */
-const MAX_EXPANSION = 1000;
+/**
+ * Numbers whose plain form would be longer than this are written in scientific notation
+ * (`1.5e2000`). The choice depends on the value alone, so every spelling of one number (jsonb's
+ * expanded 1000…0 and json's 1e1001) lands on the same side of it and stays equal.
+ */
+const MAX_PLAIN = 1000;
 
 /** Canonical text of an exact number, or null when `text` is not a number (e.g. NaN). */
 export function canonicalDecimal(text: string): string | null {
-  if (PLAIN_INTEGER.test(text)) return text === '-0' ? '0' : text;
+  if (text.length <= MAX_PLAIN && PLAIN_INTEGER.test(text)) return text === '-0' ? '0' : text;
   const m = NUMBER.exec(text.trim());
   if (!m) return null;
   const sign = m[1] === '-' ? '-' : '';
-  let intPart = m[2] ?? '';
-  let fracPart = m[3] ?? '';
+  const intPart = m[2] ?? '';
+  const fracPart = m[3] ?? '';
   if (intPart === '' && fracPart === '') return null;
-  const exp = m[4] ? Number.parseInt(m[4], 10) : 0;
-  if (exp !== 0) {
-    if (Math.abs(exp) > MAX_EXPANSION) return scientific(sign, intPart + fracPart, intPart.length + exp);
-    const digits = intPart + fracPart;
-    let point = intPart.length + exp;
-    if (point < 0) {
-      intPart = '';
-      fracPart = '0'.repeat(-point) + digits;
-    } else if (point > digits.length) {
-      intPart = digits + '0'.repeat(point - digits.length);
-      fracPart = '';
-    } else {
-      intPart = digits.slice(0, point);
-      fracPart = digits.slice(point);
-    }
-    point = 0;
+  // The value is 0.<sig> × 10^point, with sig free of leading and trailing zeros.
+  const all = intPart + fracPart;
+  const lead = all.search(/[1-9]/);
+  if (lead < 0) return '0';
+  const sig = stripTrailingZeros(all.slice(lead));
+  const expText = m[4] ?? '0';
+  // An exponent beyond 2^53 is kept exact as a BigInt; its plain form is always too long anyway.
+  if (expText.replace(/^[+-]?0*/, '').length > 15) {
+    return scientificForm(sign, sig, BigInt(intPart.length - lead) + BigInt(expText) - 1n);
   }
-  intPart = stripLeadingZeros(intPart);
-  fracPart = stripTrailingZeros(fracPart);
-  if (intPart === '' && fracPart === '') return '0';
-  const body = (intPart === '' ? '0' : intPart) + (fracPart === '' ? '' : '.' + fracPart);
-  return sign + body;
+  const point = intPart.length - lead + Number.parseInt(expText, 10);
+  const plainLength =
+    sign.length + (point >= sig.length ? point : point <= 0 ? 2 - point + sig.length : sig.length + 1);
+  if (plainLength > MAX_PLAIN) return scientificForm(sign, sig, point - 1);
+  if (point >= sig.length) return sign + sig + '0'.repeat(point - sig.length);
+  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${sig}`;
+  return `${sign}${sig.slice(0, point)}.${sig.slice(point)}`;
 }
 
-function scientific(sign: string, digits: string, pointPos: number): string {
-  const lead = digits.search(/[1-9]/);
-  if (lead < 0) return '0';
-  const sig = stripTrailingZeros(digits.slice(lead));
-  const exponent = pointPos - lead - 1;
+function scientificForm(sign: string, sig: string, exponent: number | bigint): string {
   const mantissa = sig.length > 1 ? `${sig[0]}.${sig.slice(1)}` : sig;
   return `${sign}${mantissa}e${exponent}`;
-}
-
-function stripLeadingZeros(s: string): string {
-  let i = 0;
-  while (i < s.length && s.charCodeAt(i) === 48) i++;
-  return s.slice(i);
 }
 
 function stripTrailingZeros(s: string): string {

@@ -6,6 +6,9 @@
  */
 import { canonicalDecimal } from './decimal.ts';
 
+/** A JSON number as RFC 8259 spells it (no leading zeros, no bare dot). */
+const NUMBER_LEXEME = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+
 type Json = null | boolean | string | { num: string } | Json[] | Map<string, Json>;
 
 class Parser {
@@ -87,7 +90,10 @@ class Parser {
   }
 
   private number(): Json {
-    const m = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(this.s.slice(this.i, this.i + 400));
+    // Sticky, and over the whole text: jsonb prints numbers of any length in full (1e1001 as
+    // 1002 digits), and a cut lexeme would make the document fail to parse.
+    NUMBER_LEXEME.lastIndex = this.i;
+    const m = NUMBER_LEXEME.exec(this.s);
     if (!m) throw new Error(`unexpected character at ${this.i}`);
     this.i += m[0].length;
     return { num: canonicalDecimal(m[0]) ?? m[0] };
