@@ -57,9 +57,12 @@ export function canonicalTime(text: string): string {
   return `${m[1]}:${m[2]}:${m[3]}.${fraction6(m[4])}`;
 }
 
-/** Dates are compared as calendar text; only a time part some drivers append is dropped. */
+const MIDNIGHT_SUFFIX = /^\d{4}-\d{2}-\d{2} 00:00:00(?:\.0*)?$/;
+
+/**
+ * Dates are compared as calendar text; only a midnight time part some drivers append is dropped.
+ * Any other time part is kept, so a value that is not a whole day never equals one that is.
+ */
 export function canonicalDate(text: string): string {
-  return text.length > 10 && text.charCodeAt(10) === 32 && /^\d{4}-\d{2}-\d{2} 00:00:00/.test(text)
-    ? text.slice(0, 10)
-    : text;
+  return text.length > 10 && text.charCodeAt(10) === 32 && MIDNIGHT_SUFFIX.test(text) ? text.slice(0, 10) : text;
 }
