@@ -2,13 +2,20 @@
  * One canonical text per logical type, so values equal by meaning are equal strings whatever the
  * engine or driver formatting. Every comparison, key order and hash in reckon works on these.
  */
+import { ReckonError } from '../errors.ts';
 import type { LogicalType, RawValue } from '../types.ts';
 import { canonicalDecimal } from './decimal.ts';
 import { canonicalJson } from './json.ts';
 import { canonicalDate, canonicalTime, canonicalTimestamp } from './temporal.ts';
 
+/**
+ * What a normaliser is given: a source's text, or what a driver sends instead of text for some
+ * types: a JS number (mysql2 for integers and doubles), or big-endian bytes (mysql2 for BIT).
+ */
+export type Incoming = RawValue | number | Uint8Array;
+
 /** Turns a source's raw value into canonical text; null stays null. */
-export type Normalizer = (raw: RawValue | number) => string | null;
+export type Normalizer = (raw: Incoming) => string | null;
 
 /**
  * Comparison class: the tag written before each value in a row encoding. Types in one class are
@@ -45,17 +52,42 @@ export function valueClass(type: LogicalType): ValueClass {
   }
 }
 
-function text(raw: RawValue | number): string | null {
-  return raw === null ? null : String(raw);
+/**
+ * A non-null value as text. String() of a parsed object (a geometry, say) is "[object Object]"
+ * for every value, which would make any two of them equal; so bytes become \x-prefixed hex, and
+ * anything else is refused rather than compared.
+ */
+function str(raw: Exclude<Incoming, null>): string {
+  if (typeof raw === 'string') return raw;
+  if (typeof raw === 'number') return String(raw);
+  if (raw instanceof Uint8Array) return `\\x${Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('hex')}`;
+  throw new ReckonError(
+    'SCHEMA',
+    `the database driver delivered a value as ${Object.prototype.toString.call(raw)} instead of text, which reckon ` +
+      `cannot compare exactly; leave that column out of the comparison`,
+  );
 }
 
-function exactNumber(raw: RawValue | number): string | null {
+function text(raw: Incoming): string | null {
+  return raw === null ? null : str(raw);
+}
+
+/** The unsigned integer held in big-endian bytes (MySQL BIT). */
+function bigEndianUnsigned(b: Uint8Array): string {
+  let n = 0n;
+  for (const byte of b) n = (n << 8n) | BigInt(byte);
+  return n.toString();
+}
+
+function exactNumber(raw: Incoming): string | null {
   if (raw === null) return null;
+  if (raw instanceof Uint8Array) return bigEndianUnsigned(raw);
   if (typeof raw === 'number') return Number.isInteger(raw) ? (Object.is(raw, -0) ? '0' : String(raw)) : canonicalDecimal(String(raw)) ?? String(raw);
-  return canonicalDecimal(raw) ?? raw;
+  const s = str(raw);
+  return canonicalDecimal(s) ?? s;
 }
 
-function boolean(raw: RawValue | number): string | null {
+function boolean(raw: Incoming): string | null {
   if (raw === null) return null;
   // PostgreSQL sends t/f; MySQL's BOOLEAN is tinyint(1) and may hold any small integer, which is
   // kept as it is so a 2 never silently equals a 1.
@@ -64,56 +96,58 @@ function boolean(raw: RawValue | number): string | null {
   return exactNumber(raw);
 }
 
-function float64(raw: RawValue | number): string | null {
+function float64(raw: Incoming): string | null {
   if (raw === null) return null;
-  const n = typeof raw === 'number' ? raw : Number(raw);
-  if (Number.isNaN(n) && typeof raw === 'string' && raw !== 'NaN') return raw;
+  const s = typeof raw === 'number' ? undefined : str(raw);
+  const n = s === undefined ? (raw as number) : Number(s);
+  if (Number.isNaN(n) && s !== undefined && s !== 'NaN') return s;
   // JS's shortest round-trip form names exactly one IEEE double.
   return String(n);
 }
 
-function float32(raw: RawValue | number): string | null {
+function float32(raw: Incoming): string | null {
   if (raw === null) return null;
-  const n = typeof raw === 'number' ? raw : Number(raw);
-  if (Number.isNaN(n) && typeof raw === 'string' && raw !== 'NaN') return raw;
+  const s = typeof raw === 'number' ? undefined : str(raw);
+  const n = s === undefined ? (raw as number) : Number(s);
+  if (Number.isNaN(n) && s !== undefined && s !== 'NaN') return s;
   // Engines print single-precision values in their shortest float4 form; rounding to float32
   // recovers the stored value, which is then written as the double that holds it exactly.
   return String(Math.fround(n));
 }
 
-function charPadded(raw: RawValue | number): string | null {
+function charPadded(raw: Incoming): string | null {
   if (raw === null) return null;
-  const s = String(raw);
+  const s = str(raw);
   let end = s.length;
   while (end > 0 && s.charCodeAt(end - 1) === 32) end--;
   return end === s.length ? s : s.slice(0, end);
 }
 
-function uuid(raw: RawValue | number): string | null {
-  return raw === null ? null : String(raw).toLowerCase();
+function uuid(raw: Incoming): string | null {
+  return raw === null ? null : str(raw).toLowerCase();
 }
 
-function bytes(raw: RawValue | number): string | null {
+function bytes(raw: Incoming): string | null {
   if (raw === null) return null;
-  const s = String(raw);
+  const s = str(raw);
   // PostgreSQL's hex output starts with \x; MySQL's HEX() is upper case.
   return (s.startsWith('\\x') ? s.slice(2) : s).toLowerCase();
 }
 
-function timestamp(raw: RawValue | number): string | null {
-  return raw === null ? null : canonicalTimestamp(String(raw));
+function timestamp(raw: Incoming): string | null {
+  return raw === null ? null : canonicalTimestamp(str(raw));
 }
 
-function date(raw: RawValue | number): string | null {
-  return raw === null ? null : canonicalDate(String(raw));
+function date(raw: Incoming): string | null {
+  return raw === null ? null : canonicalDate(str(raw));
 }
 
-function time(raw: RawValue | number): string | null {
-  return raw === null ? null : canonicalTime(String(raw));
+function time(raw: Incoming): string | null {
+  return raw === null ? null : canonicalTime(str(raw));
 }
 
-function json(raw: RawValue | number): string | null {
-  return raw === null ? null : canonicalJson(String(raw));
+function json(raw: Incoming): string | null {
+  return raw === null ? null : canonicalJson(str(raw));
 }
 
 /** The normaliser for one side's column of the given logical type. */

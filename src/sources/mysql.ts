@@ -21,6 +21,8 @@ const TYPE_MAP: Record<string, LogicalType> = {
   integer: 'integer',
   bigint: 'integer',
   year: 'integer',
+  // A number of n bits; mysql2 hands it over as big-endian bytes, which normalize/ reads as such.
+  bit: 'integer',
   decimal: 'decimal',
   numeric: 'decimal',
   float: 'float4',
@@ -46,6 +48,17 @@ const TYPE_MAP: Record<string, LogicalType> = {
   blob: 'bytes',
   mediumblob: 'bytes',
   longblob: 'bytes',
+  // Selected as HEX of the stored SRID + WKB: exact, where the driver would parse a geometry into
+  // an object that drops the SRID.
+  geometry: 'bytes',
+  point: 'bytes',
+  linestring: 'bytes',
+  polygon: 'bytes',
+  multipoint: 'bytes',
+  multilinestring: 'bytes',
+  multipolygon: 'bytes',
+  geometrycollection: 'bytes',
+  geomcollection: 'bytes',
 };
 
 export class MySqlSource implements Source {
@@ -166,7 +179,7 @@ export class MySqlSource implements Source {
       const n = String(name);
       const ct = String(columnType).toLowerCase();
       let logical: LogicalType = TYPE_MAP[String(dataType).toLowerCase()] ?? 'other';
-      if (ct === 'tinyint(1)') logical = 'boolean';
+      if (ct === 'tinyint(1)' || ct === 'bit(1)') logical = 'boolean';
       if (jsonColumns.has(n)) logical = 'json';
       return { name: n, nativeType: ct, logicalType: logical, collation: collation === null ? null : String(collation) };
     });

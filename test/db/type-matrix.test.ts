@@ -192,6 +192,46 @@ const GROUPS: Group[] = [
     ],
   },
   {
+    // MySQL's other flag type. The driver hands BIT over as bytes, not text.
+    name: 'bit_flag',
+    variants: [maria('bit(1)'), pg('boolean'), maria('tinyint(1)')],
+    cases: [
+      { id: 1, value: bool(true), near: bool(false) },
+      { id: 2, value: bool(false), near: bool(true) },
+      { id: 3, value: null, near: bool(false) },
+    ],
+  },
+  {
+    // BIT(n) is an unsigned number of n bits; a quoted literal would be stored as its bytes.
+    name: 'bit_wide',
+    variants: [maria('bit(64)'), maria('bit(16)'), maria('bigint unsigned'), pg('numeric(20,0)'), pg('integer')],
+    cases: [
+      { id: 1, value: sql('128'), near: sql('129') },
+      { id: 2, value: sql('255'), near: sql('256') },
+      { id: 3, value: sql('0'), near: sql('1') },
+      { id: 4, value: sql('65535'), near: sql('65534') },
+    ],
+  },
+  {
+    name: 'bit_64',
+    variants: [maria('bit(64)'), maria('bigint unsigned'), pg('numeric(20,0)')],
+    cases: [
+      { id: 1, value: sql('18446744073709551615'), near: sql('18446744073709551614') },
+      { id: 2, value: sql('9223372036854775808'), near: sql('9223372036854775807') },
+    ],
+  },
+  {
+    // No PostgreSQL counterpart without PostGIS; what matters is that MariaDB never reports two
+    // different geometries equal (the driver parses them into objects that drop the SRID).
+    name: 'geometry',
+    variants: [maria('point'), maria('geometry')],
+    cases: [
+      { id: 1, value: sql("ST_PointFromText('POINT(1 2)')"), near: sql("ST_PointFromText('POINT(1 2)', 4326)") },
+      { id: 2, value: sql("ST_PointFromText('POINT(1 2)')"), near: sql("ST_PointFromText('POINT(1 2.0000000000000004)')") },
+      { id: 3, value: null, near: sql("ST_PointFromText('POINT(0 0)')") },
+    ],
+  },
+  {
     // The canonical rule: JSON is compared by content (key order and whitespace do not matter) and
     // numbers by exact decimal value, as jsonb equality does: 1.0 = 1 = 1E0, even though jsonb
     // prints 1.0 and 1 differently. A JSON null is a value and never equals SQL NULL.
@@ -215,6 +255,9 @@ const GROUPS: Group[] = [
       { id: 8, value: '[1,2]', near: '[2,1]' },
       { id: 9, value: '{"a":"1"}', near: '{"a":1}' },
       { id: 10, value: '"text"', near: '"Text"' },
+      // jsonb prints every number in full: 1e1001 comes back as 1002 digits.
+      { id: 11, value: '{"n":1e1001}', near: '{"n":1.0000000000000001e1001}' },
+      { id: 12, value: per({ postgres: `{"n":0.${'1'.repeat(500)}}`, mariadb: `{ "n" : 0.${'1'.repeat(500)}0 }` }), near: `{"n":0.${'1'.repeat(499)}2}` },
     ],
   },
   {
