@@ -164,10 +164,12 @@ export async function runBackfill(o: BackfillOptions): Promise<BackfillResult> {
   // A template without :start/:end must fail before anything is created, not as a batch failure.
   if (o.action.kind === 'sql') bindWindow('postgres', o.action.sql, { start: '', end: '', periods: 1 });
   const job = jobName(o);
-  const stateTable = o.stateTable ?? DEFAULT_STATE_TABLE;
   const concurrency = o.concurrency ?? 1;
   const targetRef = parseTableName(o.target.table);
   if (!targetRef) throw new ReckonError('CONFIG', `not a table name: ${o.target.table}`);
+  // By default the checkpoints live next to the table they describe: a role allowed to write
+  // analytics.t often may not create tables in public (PostgreSQL 15 revokes that by default).
+  const stateTable = o.stateTable ?? (targetRef.schema ? `"${targetRef.schema.replace(/"/g, '""')}".${DEFAULT_STATE_TABLE}` : DEFAULT_STATE_TABLE);
   const targetRead = openSource(o.target.url, { maxConnections: 2 });
   const source = o.source ? openSource(o.source.url, { maxConnections: concurrency + 1, statementTimeoutMs: o.statementTimeoutMs }) : undefined;
   const target = openTarget(o.target.url, { maxConnections: concurrency + 1, statementTimeoutMs: o.statementTimeoutMs });

@@ -26,7 +26,7 @@ describe.each(ENGINES)('sql backfill on %s', (engine) => {
   beforeAll(async () => {
     db = await createTestDb(engine);
     await createItems(db, 'raw', itemRows(1, 12, perDay));
-    for (const t of ['daily_v', 'daily_m', 'daily_e', 'daily_d']) await createItems(db, t, []);
+    for (const t of ['daily_v', 'daily_m', 'daily_e', 'daily_d', 'daily_s']) await createItems(db, t, []);
   });
   afterAll(async () => {
     await db?.drop();
@@ -100,6 +100,14 @@ describe.each(ENGINES)('sql backfill on %s', (engine) => {
     const records = readAudit(audit);
     expect(records.map((a) => [a.status, a.window.start])).toEqual([['failed', BATCHES[0]]]);
     expect((await stateRows(db, db.table('bf_state'))).filter((s) => s.job === records[0]!.job)).toEqual([]);
+  });
+
+  it('keeps its checkpoints next to the target table by default', async () => {
+    const r = await runCli(['backfill', db.url, db.table('daily_s'), '--column', 'at', '--from', '2024-01-01', '--to', '2024-01-03',
+      '--sql', template('daily_s', '2099-01-01'), '--audit', join(tmp, `${engine}-s.jsonl`)]);
+    expect(r.code).toBe(0);
+    expect(await tableExists(db, 'reckon_backfill_state')).toBe(true);
+    expect((await stateRows(db, db.table('reckon_backfill_state'))).map((s) => s.start)).toEqual(['2024-01-01 00:00:00', '2024-01-02 00:00:00']);
   });
 
   it('--dry-run prints the plan with estimated rows and writes nothing: no state table, no audit file, target unchanged', async () => {
