@@ -1,15 +1,24 @@
 /**
  * JSON compared by content: object keys sorted, insignificant whitespace dropped, numbers as exact
- * canonical decimals (JSON.parse would round big integers and long decimals), duplicate keys
- * resolved last-wins as PostgreSQL jsonb and MySQL JSON do. The parser keeps number lexemes as
- * text, which is why it is written here rather than borrowed from JSON.parse.
+ * canonical decimals (JSON.parse would round big integers and long decimals). The parser keeps
+ * number lexemes as text, which is why it is written here rather than borrowed from JSON.parse.
+ *
+ * Duplicate keys are kept, in their order: engines disagree on what {"a":1,"a":2} means
+ * (PostgreSQL json and jsonb read the last, MariaDB's JSON functions the first), so resolving
+ * them either way would call two documents equal that one engine reads differently. jsonb and
+ * MySQL's JSON type never print duplicates, so this only matters for JSON stored as text.
  */
 import { canonicalDecimal } from './decimal.ts';
 
 /** A JSON number as RFC 8259 spells it (no leading zeros, no bare dot). */
 const NUMBER_LEXEME = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
-type Json = null | boolean | string | { num: string } | Json[] | Map<string, Json>;
+/** An object as its members in document order; keys may repeat. */
+class JsonObject {
+  constructor(readonly members: [string, Json][]) {}
+}
+
+type Json = null | boolean | string | { num: string } | Json[] | JsonObject;
 
 class Parser {
   private i = 0;
@@ -45,7 +54,8 @@ class Parser {
 
   private object(): Json {
     this.i++;
-    const out = new Map<string, Json>();
+    const members: [string, Json][] = [];
+    const out = new JsonObject(members);
     this.ws();
     if (this.s[this.i] === '}') return this.i++, out;
     for (;;) {
@@ -53,7 +63,7 @@ class Parser {
       const key = this.string();
       this.ws();
       if (this.s[this.i++] !== ':') throw new Error('expected :');
-      out.set(key, this.value());
+      members.push([key, this.value()]);
       this.ws();
       const sep = this.s[this.i++];
       if (sep === '}') return out;
@@ -105,9 +115,10 @@ function serialize(v: Json): string {
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (typeof v === 'string') return JSON.stringify(v);
   if (Array.isArray(v)) return `[${v.map(serialize).join(',')}]`;
-  if (v instanceof Map) {
-    const keys = [...v.keys()].sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${serialize(v.get(k) as Json)}`).join(',')}}`;
+  if (v instanceof JsonObject) {
+    // A stable sort: members with one key keep their relative order.
+    const members = [...v.members].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    return `{${members.map(([k, m]) => `${JSON.stringify(k)}:${serialize(m)}`).join(',')}}`;
   }
   return v.num;
 }

@@ -261,6 +261,18 @@ const GROUPS: Group[] = [
     ],
   },
   {
+    // JSON kept as text (PostgreSQL json, MariaDB JSON) keeps duplicate keys, which PostgreSQL
+    // reads last-wins and MariaDB first-wins; reckon keeps them so neither reading is assumed.
+    name: 'json_text',
+    variants: [pg('json'), maria('json')],
+    cases: [
+      { id: 1, value: '{"a":1,"a":2}', near: '{"a":2}' },
+      { id: 2, value: '{"a":1,"a":2}', near: '{"a":1}' },
+      { id: 3, value: '{"a":1,"a":2}', near: '{"a":2,"a":1}' },
+      { id: 4, value: '{"b":0,"a":1,"a":2}', near: '{"b":0,"a":1,"a":3}' },
+    ],
+  },
+  {
     name: 'bytes',
     variants: [pg('bytea'), maria('varbinary(16)'), maria('blob')],
     cases: [

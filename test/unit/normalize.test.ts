@@ -298,9 +298,13 @@ describe('canonicalJson', () => {
     expect(canonicalJson('"a\\"b"')).not.toBe(canonicalJson('"a\'b"'));
   });
 
-  it('resolves duplicate keys last-wins, as jsonb and MySQL do', () => {
-    expect(canonicalJson('{"a":1,"a":2}')).toBe(canonicalJson('{"a":2}'));
+  it('keeps duplicate keys in order, since engines read them differently', () => {
+    // PostgreSQL reads {"a":1,"a":2} as a = 2, MariaDB's JSON functions as a = 1.
+    expect(canonicalJson('{"a":1,"a":2}')).toBe('{"a":1,"a":2}');
+    expect(canonicalJson('{"a":1,"a":2}')).not.toBe(canonicalJson('{"a":2}'));
     expect(canonicalJson('{"a":1,"a":2}')).not.toBe(canonicalJson('{"a":1}'));
+    expect(canonicalJson('{"a":1,"a":2}')).not.toBe(canonicalJson('{"a":2,"a":1}'));
+    expect(canonicalJson('{"b":0,"a":1,"a":2}')).toBe(canonicalJson('{"a":1,"b":0,"a":2}'));
   });
 
   it('returns text that is not JSON unchanged', () => {
