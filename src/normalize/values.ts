@@ -183,13 +183,24 @@ export function normalizerFor(type: LogicalType): Normalizer {
   }
 }
 
+/** A UUID kept as text (MySQL has no UUID type; CHAR(36) is the usual stand-in). */
+function uuidText(raw: Incoming): string | null {
+  const s = charPadded(raw);
+  return s === null ? null : s.toLowerCase();
+}
+
 /**
  * Normaliser for a column compared across two sides. CHAR semantics win when either side is CHAR:
- * a CHAR(5) 'ab   ' and a VARCHAR 'ab' hold the same value.
+ * a CHAR(5) 'ab   ' and a VARCHAR 'ab' hold the same value. Text compared with a UUID column is
+ * read as a UUID, whose hex digits have no case: the UUID side only ever holds lower-case hex, so
+ * lower-casing the text can only match the one UUID it spells.
  */
 export function pairNormalizers(left: LogicalType, right: LogicalType): [Normalizer, Normalizer] {
   if ((left === 'char' && right === 'text') || (left === 'text' && right === 'char')) {
     return [charPadded, charPadded];
   }
+  const textual = (t: LogicalType) => t === 'text' || t === 'char';
+  if (left === 'uuid' && textual(right)) return [uuid, uuidText];
+  if (textual(left) && right === 'uuid') return [uuidText, uuid];
   return [normalizerFor(left), normalizerFor(right)];
 }

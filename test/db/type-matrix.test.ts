@@ -342,14 +342,17 @@ const GROUPS: Group[] = [
     ],
   },
   {
+    // MySQL keeps UUIDs in CHAR(36), often upper case; the digits are the value, not their case.
     name: 'uuid',
-    variants: [pg('uuid'), maria('uuid')],
+    variants: [pg('uuid'), maria('uuid'), maria('char(36)'), pg('varchar(36)')],
     cases: [
       {
         id: 1,
-        value: per({ postgres: 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11', mariadb: 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11' }),
+        value: 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11',
         near: 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12',
       },
+      { id: 2, value: '00000000-0000-0000-0000-000000000000', near: '00000000-0000-0000-0000-000000000001' },
+      { id: 3, value: null, near: '00000000-0000-0000-0000-000000000000' },
     ],
   },
 ];

@@ -384,6 +384,16 @@ describe('normalizers', () => {
     expect(tl('ab ')).not.toBe(tr('ab'));
   });
 
+  it('text compared with a UUID is read as a UUID; text with text keeps its case', () => {
+    const [u, t] = pairNormalizers('uuid', 'char');
+    expect(u('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11')).toBe(t('A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'));
+    expect(u('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11')).not.toBe(t('A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A12'));
+    const [t2, u2] = pairNormalizers('text', 'uuid');
+    expect(t2('A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11')).toBe(u2('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'));
+    const [a, b] = pairNormalizers('char', 'char');
+    expect(a('ABC')).not.toBe(b('abc'));
+  });
+
   it('uuid, bytes', () => {
     expect(n('uuid')('A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11')).toBe('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11');
     expect(n('bytes')('\\x00ff10')).toBe(n('bytes')('00FF10'));
