@@ -115,18 +115,34 @@ export async function copyWindow(plan: CopyPlan, tx: TargetTx, w: BatchWindow, l
   const ordered = [...keyCols, ...rest];
   const normalizers = ordered.map((c) => normalizerFor(c.sourceType));
   const sourceKeys = keyCols.map((c) => plan.sourceInfo.columns.find((s) => s.name === c.sourceName)!);
+  const columns = ordered.map((c) => c.target);
   let written = 0;
-  for await (const chunk of plan.source.scan({
-    table: plan.sourceInfo.table,
-    keyColumns: sourceKeys.map((c) => ({ name: c.name, type: c.logicalType, collation: c.collation })),
-    columns: rest.map((c) => ({ name: c.sourceName, type: c.sourceType })),
-    where: filter,
-    range: {},
-    chunkSize: plan.chunkSize,
-  })) {
-    const rows = chunk.map((raw) => raw.map((v, i) => normalizers[i]!(v as string | null)));
-    await limiter.take(rows.length);
-    written += await tx.upsert(plan.targetInfo.table, ordered.map((c) => c.target), plan.key, rows);
+  // One upsert stays in flight while the next chunk is read and converted, so the target
+  // inserting and reckon preparing overlap instead of taking turns; statements still run one at
+  // a time, in order, on the batch's transaction, and at most one converted chunk waits.
+  let inFlight: Promise<number> = Promise.resolve(0);
+  try {
+    for await (const chunk of plan.source.scan({
+      table: plan.sourceInfo.table,
+      keyColumns: sourceKeys.map((c) => ({ name: c.name, type: c.logicalType, collation: c.collation })),
+      columns: rest.map((c) => ({ name: c.sourceName, type: c.sourceType })),
+      where: filter,
+      range: {},
+      chunkSize: plan.chunkSize,
+    })) {
+      const rows = chunk.map((raw) => raw.map((v, i) => normalizers[i]!(v as string | null)));
+      await limiter.take(rows.length);
+      written += await inFlight;
+      inFlight = tx.upsert(plan.targetInfo.table, columns, plan.key, rows);
+      // Its failure is taken by the next await; this keeps it from counting as unhandled while
+      // the loop waits on the source.
+      inFlight.catch(() => {});
+    }
+    written += await inFlight;
+  } catch (err) {
+    // The connection must be idle before the transaction rolls back.
+    await inFlight.catch(() => {});
+    throw err;
   }
   return written;
 }

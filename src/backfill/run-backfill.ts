@@ -113,10 +113,17 @@ async function windowCounts(reader: { engine: 'postgres' | 'mysql'; query: (sql:
 
 async function verify(ctx: Ctx, tx: TargetTx, w: BatchWindow): Promise<{ ok: boolean; detail: string }> {
   const { o } = ctx;
-  const target = await windowCounts({ engine: ctx.target.engine, query: (s, v) => tx.query(s, v) }, ctx.targetInfo, o.column, o.grain, w, o.target.where);
-  if (ctx.source) {
-    const sourceInfo = ctx.copy?.sourceInfo ?? (await ctx.source.describe(parseTableName(o.source!.table)!));
-    const source = await windowCounts({ engine: ctx.source.engine, query: (s, v) => ctx.source!.query({ text: s, values: v }) }, sourceInfo, o.column, o.grain, w, o.source?.where);
+  // Both sides are counted at once: on an unindexed column each count scans its table.
+  const [target, source] = await Promise.all([
+    windowCounts({ engine: ctx.target.engine, query: (s, v) => tx.query(s, v) }, ctx.targetInfo, o.column, o.grain, w, o.target.where),
+    ctx.source
+      ? (async () => {
+          const sourceInfo = ctx.copy?.sourceInfo ?? (await ctx.source!.describe(parseTableName(o.source!.table)!));
+          return windowCounts({ engine: ctx.source!.engine, query: (s, v) => ctx.source!.query({ text: s, values: v }) }, sourceInfo, o.column, o.grain, w, o.source?.where);
+        })()
+      : undefined,
+  ]);
+  if (source) {
     const bad: string[] = [];
     for (const [period, n] of source) {
       const t = target.get(period) ?? 0;

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/run-cli.ts';
 import { collectDiff } from './collect.ts';
 import { createTestDb, type EngineName, type TestDb } from './harness.ts';
-import { createItems, dayCounts, itemRows, readAudit, stateRows } from './backfill-data.ts';
+import { ITEMS_DDL, createItems, dayCounts, itemRows, readAudit, rowCount, stateRows } from './backfill-data.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'reckon-backfill-copy-'));
 const RANGE = ['--from', '2024-01-01', '--to', '2024-01-11'];
@@ -36,6 +36,9 @@ describe.each([
     const outside = [1n, '1.5', '2023-06-01 00:00:00.000001', 'outside', 1, 1];
     await createItems(target, 'items', [stale, outside]);
     await createItems(target, 'items_c2', []);
+    // One label too long for the target, in the second chunk (of 1,000) of the first day.
+    await createItems(source, 'narrow', itemRows(1, 2, () => 2500).map((r, i) => r.map((v, j) => (j === 3 ? (i === 1500 ? 'far too long for ten' : 'short') : v))));
+    await target.exec(`CREATE TABLE narrow (${ITEMS_DDL[targetEngine].replace(/label (text|varchar\(200\))/, 'label varchar(10)')})`);
   });
   afterAll(async () => {
     await Promise.all([source?.drop(), target?.drop()]);
@@ -95,6 +98,21 @@ describe.each([
     ]);
     const records = readAudit(audit);
     expect(records.map((x) => [x.status, x.window.start, x.verification?.ok])).toEqual(state.map((s) => ['done', s.start, true]));
+  });
+
+  it('exits 2 and rolls the whole batch back when a write fails mid-batch, starting nothing after it', async () => {
+    const audit = join(tmp, `narrow-${sourceEngine}-${targetEngine}.jsonl`);
+    const r = await runCli([
+      'backfill', target.url, target.table('narrow'), '--copy', '--source', source.url, source.table('narrow'),
+      '--column', 'at', '--from', '2024-01-01', '--to', '2024-01-03', '--state-table', target.table('bf_state'), '--audit', audit,
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/FAILED at 2024-01-01 00:00:00 \.\. 2024-01-02 00:00:00 \(error\): .*(too long|Data too long)/i);
+    expect(r.stderr).not.toMatch(/unhandled|unexpected/i);
+    // The first chunk of the batch was written before the failing one: it is gone with the batch.
+    expect(await rowCount(target, target.table('narrow'))).toBe(0);
+    expect(readAudit(audit).map((a) => [a.status, a.window.start])).toEqual([['failed', '2024-01-01 00:00:00']]);
+    expect((await stateRows(target, target.table('bf_state'))).filter((s) => s.job === readAudit(audit)[0]!.job)).toEqual([]);
   });
 
   it('fills the same with --concurrency 2 as sequentially', async () => {
