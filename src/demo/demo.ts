@@ -7,6 +7,9 @@
  * Exit codes: 0 when reckon found exactly the planted differences, 2 when it did not or anything
  * failed. `reckon diff` itself exits 1 here (differences found); passing that on would make npm
  * print an error banner under a demo that worked.
+ *
+ * Environment: RECKON_DEMO_ROWS (default 200,000; PGlite needs about 1.2 GB at that size) and
+ * RECKON_DEMO_SEED (default 42), which picks the drift.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
