@@ -25,6 +25,20 @@ const SESSION_SETUP =
   // user's --where can change the data.
   'SET default_transaction_read_only = on';
 
+/**
+ * pg-query-stream reports a cursor error only after closing the cursor, which waits for a
+ * ReadyForQuery that never comes (a dead connection sends nothing; on a live one the Sync sent on
+ * the error was already answered), so a scan whose backend was terminated would hang forever
+ * instead of failing and being retried. An errored cursor needs no close: report at once. Any
+ * other destroy (a consumer stopping early) still closes the cursor, freeing the connection.
+ */
+class ScanStream extends QueryStream {
+  override _destroy(err: Error, cb: Function): void {
+    if ((this.cursor as { state?: string }).state === 'error') cb(err);
+    else super._destroy(err, cb);
+  }
+}
+
 /** The slice of a pg client this source uses. */
 type Client = pg.PoolClient | pg.Client;
 
@@ -134,6 +148,10 @@ export class PostgresSource implements Source {
       const client = await this.pool!.connect();
       const c = client as pg.PoolClient & { reckonReady?: boolean };
       if (!c.reckonReady) {
+        // The pool listens for errors only on idle clients. A checked-out client whose server
+        // drops it (a terminated backend, a reset socket) would otherwise crash the process with
+        // an unhandled 'error' event; the loss reaches the query in flight, which retries.
+        c.on('error', () => {});
         await c.query(SESSION_SETUP);
         c.reckonReady = true;
       }
@@ -244,7 +262,7 @@ export class PostgresSource implements Source {
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       const q = buildScanQuery('postgres', req);
-      stream = new QueryStream(q.text, q.values, {
+      stream = new ScanStream(q.text, q.values, {
         batchSize: req.chunkSize,
         highWaterMark: req.chunkSize,
         rowMode: 'array',
