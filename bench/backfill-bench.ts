@@ -125,6 +125,30 @@ async function floor(): Promise<number> {
   return r.seconds;
 }
 
+/**
+ * A second floor, closer to what a batched upsert can use: the same rows as 1,000-row multi-row
+ * INSERTs written by PostgreSQL itself and run by the mariadb client in one transaction. LOAD
+ * DATA into an empty table takes InnoDB's bulk path; a resumable backfill, one transaction per
+ * batch into a table that is no longer empty, cannot.
+ */
+async function insertFloor(): Promise<number> {
+  await resetTarget('backfill_ins');
+  const statements =
+    `SELECT 'INSERT INTO reckon_bench.backfill_ins (id, ts, amount, label, flag, qty) VALUES ' || ` +
+    `string_agg(format('(%s,%L,%s,%L,%s,%s)', id, to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), ` +
+    `coalesce(amount::text, 'NULL'), label, coalesce(flag::int::text, 'NULL'), qty), ',' ORDER BY id) || ';' ` +
+    `FROM reckon_bench.${SOURCE} WHERE ts >= '${FROM} 00:00:00+00' AND ts < '${TO} 00:00:00+00' GROUP BY (id - 1) / 1000 ORDER BY (id - 1) / 1000`;
+  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const pipeline =
+    `set -o pipefail; (echo 'SET autocommit = 0;'; psql ${q(PG_URL)} -X -q -At -v ON_ERROR_STOP=1 -c ${q(statements)}; echo 'COMMIT;') | ` +
+    `mariadb -h ${my.hostname} -P ${my.port || 3306} -u ${my.username || 'root'} --default-character-set=utf8mb4`;
+  const r = await timed('/bin/bash', ['-c', pipeline], { ...process.env, MYSQL_PWD: decodeURIComponent(my.password) });
+  if (r.code !== 0) throw new Error(`INSERT floor pipeline failed (${r.code}): ${r.stderr.trim().slice(0, 500)}`);
+  const n = Number((await myQuery('SELECT COUNT(*) FROM reckon_bench.backfill_ins'))[0]![0]);
+  if (n !== ROWS) throw new Error(`the INSERT floor loaded ${n} rows, expected ${ROWS}`);
+  return r.seconds;
+}
+
 async function reckon(dir: string, run: number): Promise<{ seconds: number; rssKb: number }> {
   await resetTarget('backfill_dst');
   const node = PROFILE ? ['--cpu-prof', '--cpu-prof-dir', join(dir, 'profiles')] : [];
@@ -150,23 +174,30 @@ async function main(): Promise<void> {
   await ensureSource();
   const dir = await mkdtemp(join(tmpdir(), 'reckon-backfill-bench-'));
   const floors: number[] = [];
+  const inserts: number[] = [];
   const runs: { seconds: number; rssKb: number }[] = [];
   for (let i = 0; i < REPEAT; i++) {
     floors.push(await floor());
+    inserts.push(await insertFloor());
     runs.push(await reckon(dir, i));
-    log(`run ${i + 1}: floor ${floors[i]!.toFixed(2)} s, reckon ${runs[i]!.seconds.toFixed(2)} s, peak RSS ${(runs[i]!.rssKb / 1024).toFixed(0)} MB`);
+    log(
+      `run ${i + 1}: LOAD DATA floor ${floors[i]!.toFixed(2)} s, INSERT floor ${inserts[i]!.toFixed(2)} s, ` +
+        `reckon ${runs[i]!.seconds.toFixed(2)} s, peak RSS ${(runs[i]!.rssKb / 1024).toFixed(0)} MB`,
+    );
     await check();
   }
   if (PROFILE) log(`profiles in ${join(dir, 'profiles')} (summarise with: node --import tsx bench/profile-summary.ts <file>)`);
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const f = median(floors);
+  const ins = median(inserts);
   const w = median(runs.map((r) => r.seconds));
   const rss = Math.max(...runs.map((r) => r.rssKb)) / 1024;
   const rate = (s: number) => Math.round(ROWS / s).toLocaleString('en-US');
   process.stdout.write(
-    `| backfill | rows | batches | reckon wall (median of ${REPEAT}) | reckon rows/s | peak RSS | floor: psql \\copy → LOAD DATA | floor rows/s | ratio | verified |\n` +
-      `|---|---|---|---|---|---|---|---|---|---|\n` +
-      `| copy PG → MariaDB | ${ROWS.toLocaleString('en-US')} | ${Math.ceil(DAYS / BATCH)} × ${BATCH} days | ${w.toFixed(2)} s | ${rate(w)} | ${rss.toFixed(0)} MB | ${f.toFixed(2)} s | ${rate(f)} | ${(w / f).toFixed(2)}× | diff identical |\n`,
+    `| backfill | rows | batches | reckon wall (median of ${REPEAT}) | reckon rows/s | peak RSS | floor: psql \\copy → LOAD DATA | ratio | floor: multi-row INSERTs via mariadb | ratio | verified |\n` +
+      `|---|---|---|---|---|---|---|---|---|---|---|\n` +
+      `| copy PG → MariaDB | ${ROWS.toLocaleString('en-US')} | ${Math.ceil(DAYS / BATCH)} × ${BATCH} days | ${w.toFixed(2)} s | ${rate(w)} | ${rss.toFixed(0)} MB | ` +
+      `${f.toFixed(2)} s (${rate(f)} rows/s) | ${(w / f).toFixed(2)}× | ${ins.toFixed(2)} s (${rate(ins)} rows/s) | ${(w / ins).toFixed(2)}× | diff identical |\n`,
   );
 }
 
