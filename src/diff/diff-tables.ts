@@ -136,7 +136,6 @@ async function* normalizedScan(
   retries: number,
   onRetry: (attempt: number, error: Error) => void,
 ): AsyncGenerator<CanonicalRow[]> {
-  const width = normalizers.length;
   const keyLength = req.keyColumns.length;
   let after = req.range.after;
   let attempt = 0;
@@ -144,7 +143,9 @@ async function* normalizedScan(
     try {
       for await (const chunk of source.scan({ ...req, range: { ...req.range, after } })) {
         for (const row of chunk as (string | number | null)[][]) {
-          for (let i = 0; i < width; i++) row[i] = normalizers[i]!(row[i] as string | null);
+          // Only keys are made canonical here (they decide the merge order); other values stay
+          // raw until a comparison or an event needs them.
+          for (let i = 0; i < keyLength; i++) row[i] = normalizers[i]!(row[i] as string | null);
         }
         const last = chunk[chunk.length - 1];
         if (last) after = last.slice(0, keyLength) as Key;
@@ -282,6 +283,7 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
             leftName: `left (${tableLabel(leftInfo.table)})`,
             rightName: `right (${tableLabel(rightInfo.table)})`,
             describeKey,
+            sameValue: (c, x, y) => leftNorms[c]!(x) === rightNorms[c]!(y),
           },
           rangeCounts[i],
         ),
@@ -289,9 +291,11 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
 
       const counts = { left_only: 0, right_only: 0, changed: 0 };
       const names = [...plan.keys, ...plan.compared].map((p) => p.name);
-      const rowObject = (row: CanonicalRow) => {
+      // Keys arrive canonical; the other values are made canonical here, for the few rows that
+      // become events.
+      const rowObject = (row: CanonicalRow, norms: readonly Normalizer[]) => {
         const o: Record<string, string | null> = {};
-        for (let i = 0; i < names.length; i++) o[names[i]!] = row[i] ?? null;
+        for (let i = 0; i < names.length; i++) o[names[i]!] = i < keyLength ? row[i] ?? null : norms[i]!(row[i] ?? null);
         return o;
       };
       const toEvent = (e: MergeEvent): DiffEvent => {
@@ -300,13 +304,13 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
           const r: Record<string, string | null> = {};
           const cols = e.columns.map((i) => {
             const n = names[i]!;
-            l[n] = e.left[i] ?? null;
-            r[n] = e.right[i] ?? null;
+            l[n] = leftNorms[i]!(e.left[i] ?? null);
+            r[n] = rightNorms[i]!(e.right[i] ?? null);
             return n;
           });
           return { type: 'changed', key: keyObject(e.left), columns: cols, left: l, right: r };
         }
-        return { type: e.type, key: keyObject(e.row), row: rowObject(e.row) };
+        return { type: e.type, key: keyObject(e.row), row: rowObject(e.row, e.type === 'left_only' ? leftNorms : rightNorms) };
       };
 
       for await (const e of orderedParallel(tasks, concurrency)) {

@@ -24,6 +24,12 @@ export interface MergeOptions {
   rightName: string;
   /** Renders a row's key for an error message. */
   describeKey: (row: CanonicalRow) => string;
+  /**
+   * Decides whether two values of non-key column `i` that are not identical strings are equal
+   * after all (e.g. 10.5 and 10.50). Rows usually agree byte for byte, so the costly comparison
+   * by meaning runs only where the raw texts differ. Default: not equal.
+   */
+  sameValue?: (column: number, left: string | null, right: string | null) => boolean;
 }
 
 /** Row counts, updated as the join advances (readable while it runs, for progress). */
@@ -104,6 +110,7 @@ export async function* mergeJoin(
   const l = new Side(left[Symbol.asyncIterator](), opts.leftName, opts);
   const r = new Side(right[Symbol.asyncIterator](), opts.rightName, opts);
   const k = opts.keyLength;
+  const sameValue = opts.sameValue;
   try {
     for (;;) {
       const a = l.current() ?? (await l.peek());
@@ -128,7 +135,9 @@ export async function* mergeJoin(
         counts.right = r.count;
         let columns: number[] | undefined;
         for (let i = k; i < a!.length; i++) {
-          if (a![i] !== b![i]) (columns ??= []).push(i);
+          const x = a![i];
+          const y = b![i];
+          if (x !== y && !(sameValue && sameValue(i, x ?? null, y ?? null))) (columns ??= []).push(i);
         }
         if (columns) yield { type: 'changed', left: a!, right: b!, columns };
       }

@@ -14,8 +14,33 @@ const NUMBER = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
  */
 const MAX_PLAIN = 1000;
 
+/**
+ * True when `text` is already canonical: an optional minus, no leading zero (but a lone 0 before
+ * the point), at most one point, and no trailing zero after it. Checked by character codes, as it
+ * runs for every decimal and integer key read.
+ */
+function isCanonical(text: string): boolean {
+  const n = text.length;
+  const i = text.charCodeAt(0) === 45 ? 1 : 0;
+  if (i >= n) return false;
+  const first = text.charCodeAt(i);
+  if (first < 48 || first > 57) return false;
+  if (first === 48 && i + 1 < n && text.charCodeAt(i + 1) !== 46) return false;
+  let point = -1;
+  for (let j = i + 1; j < n; j++) {
+    const c = text.charCodeAt(j);
+    if (c === 46) {
+      if (point >= 0) return false;
+      point = j;
+    } else if (c < 48 || c > 57) return false;
+  }
+  if (point < 0) return text !== '-0';
+  return point !== n - 1 && text.charCodeAt(n - 1) !== 48;
+}
+
 /** Canonical text of an exact number, or null when `text` is not a number (e.g. NaN). */
 export function canonicalDecimal(text: string): string | null {
+  if (text.length <= MAX_PLAIN && isCanonical(text)) return text;
   if (text.length <= MAX_PLAIN && PLAIN_INTEGER.test(text)) return text === '-0' ? '0' : text;
   const m = NUMBER.exec(text.trim());
   if (!m) return null;

@@ -24,8 +24,27 @@ function two(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
 
+/** `YYYY-MM-DD HH:MM:SS.ffffff`, the canonical shape, checked by position without a regex. */
+function isCanonicalShape(t: string): boolean {
+  if (t.charCodeAt(4) !== 45 || t.charCodeAt(7) !== 45 || t.charCodeAt(10) !== 32 || t.charCodeAt(13) !== 58) return false;
+  if (t.charCodeAt(16) !== 58 || t.charCodeAt(19) !== 46) return false;
+  for (const i of DIGIT_POSITIONS) {
+    const c = t.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+const DIGIT_POSITIONS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22, 23, 24, 25];
+
 /** Canonical timestamp text, or the input unchanged when it is not a plain timestamp (infinity, BC). */
 export function canonicalTimestamp(text: string): string {
+  // Fast paths for what the engines send for microsecond columns: MySQL DATETIME(6) and
+  // PostgreSQL timestamp as they are, PostgreSQL timestamptz in UTC with a trailing +00.
+  if (text.length === 26 && isCanonicalShape(text)) return text;
+  if (text.length === 29 && text.charCodeAt(26) === 43 && text.charCodeAt(27) === 48 && text.charCodeAt(28) === 48 && isCanonicalShape(text)) {
+    return text.slice(0, 26);
+  }
   const m = TS.exec(text);
   if (!m || m[9]) return text;
   const [, y, mo, d, h, mi, s, frac, zone] = m as unknown as string[];

@@ -11,6 +11,7 @@ import type { Pool, PoolConnection, PoolOptions } from 'mysql2';
 import { ReckonError, isConnectionLost, redactUrl, scrubSecrets } from '../errors.ts';
 import type { ColumnInfo, LogicalType, RawRow, TableInfo, TableRef } from '../types.ts';
 import { buildCountQuery, buildKeyAtOffsetQuery, buildScanQuery, qualifiedTable, type BuiltQuery } from './dialect.ts';
+import { readChunks } from './read-chunks.ts';
 import type { ScanRequest, Source, SourceOptions } from './source.ts';
 
 const TYPE_MAP: Record<string, LogicalType> = {
@@ -228,27 +229,27 @@ export class MySqlSource implements Source {
     const conn = await this.connection();
     let finished = false;
     let healthy = true;
+    // mysql2 tells only the connection, not a streamed query (one without a callback), when the
+    // connection is lost, so the stream would wait forever; end it with that error instead, so
+    // the scan fails and is retried.
+    let reading: { destroy(err: Error): unknown } | undefined;
+    const onLost = (err: Error) => reading?.destroy(err);
+    conn.on('error', onLost);
     try {
       await this.exec(conn, 'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
       const q = buildScanQuery('mysql', req);
       const stream = conn
         .query({ sql: q.text, values: q.values, rowsAsArray: true })
-        .stream({ highWaterMark: req.chunkSize });
-      let chunk: RawRow[] = [];
-      for await (const row of stream as AsyncIterable<RawRow>) {
-        chunk.push(row);
-        if (chunk.length >= req.chunkSize) {
-          yield chunk;
-          chunk = [];
-        }
-      }
-      if (chunk.length > 0) yield chunk;
+        .stream({ highWaterMark: 2 * req.chunkSize });
+      reading = stream;
+      yield* readChunks<RawRow>(stream, req.chunkSize);
       await this.exec(conn, 'COMMIT');
       finished = true;
     } catch (err) {
       healthy = false;
       throw this.wrap(err, `scan ${qualifiedTable('mysql', req.table)}`);
     } finally {
+      conn.off('error', onLost);
       // A half-read result set cannot be abandoned on a MySQL connection; dropping the
       // connection is the prompt way to release it (and its snapshot) on the server.
       if (finished && healthy) conn.release();

@@ -15,6 +15,7 @@ import QueryStream from 'pg-query-stream';
 import { ReckonError, isConnectionLost, redactUrl, scrubSecrets } from '../errors.ts';
 import type { ColumnInfo, LogicalType, RawRow, TableInfo, TableRef } from '../types.ts';
 import { buildCountQuery, buildKeyAtOffsetQuery, buildScanQuery, qualifiedTable, type BuiltQuery } from './dialect.ts';
+import { readChunks } from './read-chunks.ts';
 import type { ScanRequest, Source, SourceOptions } from './source.ts';
 
 const RAW_TEXT = { getTypeParser: () => (value: string) => value };
@@ -264,20 +265,14 @@ export class PostgresSource implements Source {
       const q = buildScanQuery('postgres', req);
       stream = new ScanStream(q.text, q.values, {
         batchSize: req.chunkSize,
-        highWaterMark: req.chunkSize,
+        // Room for two batches: the next one is fetched while the consumer works on this one,
+        // so the server is not idle for a round trip per batch.
+        highWaterMark: 2 * req.chunkSize,
         rowMode: 'array',
         types: RAW_TEXT,
       });
       client.query(stream);
-      let chunk: RawRow[] = [];
-      for await (const row of stream as AsyncIterable<RawRow>) {
-        chunk.push(row);
-        if (chunk.length >= req.chunkSize) {
-          yield chunk;
-          chunk = [];
-        }
-      }
-      if (chunk.length > 0) yield chunk;
+      yield* readChunks<RawRow>(stream, req.chunkSize);
       await client.query('COMMIT');
       finished = true;
     } catch (err) {
