@@ -543,6 +543,25 @@ describe('the matrix exercises different spellings', () => {
     expect(new Set(raw)).toEqual(new Set(['10.5', '10.50', '10.5000']));
   });
 
+  it('fractional seconds and single-precision floats arrive in different forms', async () => {
+    const raw = async (name: string, id: number) => {
+      const g = GROUPS.find((x) => x.name === name)!;
+      return Promise.all(
+        g.variants.map(async (v, i) => {
+          const rows = (await readColumn(sources[v.engine], dbOf(v.engine).table(tableName(g, i, false)))).rows;
+          return rows.find((r) => Number(r[0]) === id)![1];
+        }),
+      );
+    };
+    expect(await raw('timestamp_fraction', 1)).toEqual([
+      '2024-03-10 12:34:56.12',
+      '2024-03-10 12:34:56.12',
+      '2024-03-10 12:34:56.120',
+      '2024-03-10 12:34:56.120000',
+    ]);
+    expect(await raw('float4', 1)).toEqual(['1.1', 1.100000023841858]);
+  });
+
   it('jsonb and json keep 1.0 and 1E2 apart from MariaDB 1 and 100 in raw text', async () => {
     const g = GROUPS.find((x) => x.name === 'json')!;
     const raw = await Promise.all(
