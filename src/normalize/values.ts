@@ -202,5 +202,17 @@ export function pairNormalizers(left: LogicalType, right: LogicalType): [Normali
   const textual = (t: LogicalType) => t === 'text' || t === 'char';
   if (left === 'uuid' && textual(right)) return [uuid, uuidText];
   if (textual(left) && right === 'uuid') return [uuidText, uuid];
+  // Bytes are compared as hex; text beside them would otherwise match whenever it happens to
+  // spell that hex ('00ff' against 0x00ff). Text is compared as the bytes it is stored as.
+  if (left === 'bytes' && textual(right)) return [bytes, textAsBytes(normalizerFor(right))];
+  if (textual(left) && right === 'bytes') return [textAsBytes(normalizerFor(left)), bytes];
   return [normalizerFor(left), normalizerFor(right)];
+}
+
+/** Text as the hex of its UTF-8 bytes, the form bytes are compared in. */
+function textAsBytes(norm: Normalizer): Normalizer {
+  return (raw) => {
+    const s = norm(raw);
+    return s === null ? null : Buffer.from(s, 'utf8').toString('hex');
+  };
 }

@@ -534,6 +534,20 @@ describe.each(GROUPS.map((g) => [g.name, g] as const))('%s', (_name, g) => {
   }
 });
 
+describe('across type families', () => {
+  it('bytes beside text compare as the text’s UTF-8 bytes, not as the hex it spells', async () => {
+    await pgDb.exec(`CREATE TABLE cross_bytes (id int PRIMARY KEY, v bytea);
+      INSERT INTO cross_bytes VALUES (1, '\\x00ff'::bytea), (2, '\\x616263'::bytea), (3, '\\xc3a9'::bytea), (4, NULL)`);
+    await mariaDb.exec(`CREATE TABLE cross_text (id int PRIMARY KEY, v varchar(10));
+      INSERT INTO cross_text VALUES (1, '00ff'), (2, 'abc'), (3, 'é'), (4, '')`);
+    const { events } = await collectDiff({
+      left: { source: sources.postgres, table: pgDb.table('cross_bytes') },
+      right: { source: sources.mariadb, table: mariaDb.table('cross_text') },
+    });
+    expect(outline(events)).toEqual(expectedNear([1, 4]));
+  });
+});
+
 describe('the matrix exercises different spellings', () => {
   it('engines print one decimal value with different scales', async () => {
     const g = GROUPS.find((x) => x.name === 'decimal')!;

@@ -394,6 +394,17 @@ describe('normalizers', () => {
     expect(a('ABC')).not.toBe(b('abc'));
   });
 
+  it('text compared with bytes is compared as its UTF-8 bytes, never as hex that it spells', () => {
+    const [b, t] = pairNormalizers('bytes', 'text');
+    expect(b('\\x00ff')).not.toBe(t('00ff'));
+    expect(b('\\x616263')).toBe(t('abc'));
+    expect(b('C3A9')).toBe(t('é'));
+    expect(b('\\x')).toBe(t(''));
+    expect(t(null)).toBeNull();
+    const [c, b2] = pairNormalizers('char', 'bytes');
+    expect(c('ab   ')).toBe(b2('6162'));
+  });
+
   it('uuid, bytes', () => {
     expect(n('uuid')('A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11')).toBe('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11');
     expect(n('bytes')('\\x00ff10')).toBe(n('bytes')('00FF10'));
