@@ -202,10 +202,11 @@ export function pairNormalizers(left: LogicalType, right: LogicalType): [Normali
   const textual = (t: LogicalType) => t === 'text' || t === 'char';
   if (left === 'uuid' && textual(right)) return [uuid, uuidText];
   if (textual(left) && right === 'uuid') return [uuidText, uuid];
-  // Bytes are compared as hex; text beside them would otherwise match whenever it happens to
-  // spell that hex ('00ff' against 0x00ff). Text is compared as the bytes it is stored as.
-  if (left === 'bytes' && textual(right)) return [bytes, textAsBytes(normalizerFor(right))];
-  if (textual(left) && right === 'bytes') return [textAsBytes(normalizerFor(left)), bytes];
+  // Bytes are compared as hex; any other value beside them would otherwise match whenever its
+  // text happens to spell that hex ('00ff' or 10 against 0x00ff or 0x10). It is compared as the
+  // UTF-8 bytes of its canonical text instead: a BLOB holding 'abc' equals a text 'abc'.
+  if (left === 'bytes' && right !== 'bytes') return [bytes, textAsBytes(normalizerFor(right))];
+  if (left !== 'bytes' && right === 'bytes') return [textAsBytes(normalizerFor(left)), bytes];
   return [normalizerFor(left), normalizerFor(right)];
 }
 

@@ -403,6 +403,10 @@ describe('normalizers', () => {
     expect(t(null)).toBeNull();
     const [c, b2] = pairNormalizers('char', 'bytes');
     expect(c('ab   ')).toBe(b2('6162'));
+    const [i, b3] = pairNormalizers('integer', 'bytes');
+    expect(i('10')).not.toBe(b3('\\x10'));
+    const [b4, j] = pairNormalizers('bytes', 'json');
+    expect(b4('\\x10')).not.toBe(j('10'));
   });
 
   it('uuid, bytes', () => {
