@@ -76,6 +76,8 @@ const CONNECTION_CODES = new Set([
   'EAI_AGAIN',
   'EHOSTUNREACH',
   'PROTOCOL_CONNECTION_LOST',
+  'ER_CONNECTION_KILLED', // MariaDB 1927: KILL CONNECTION reached us as an error packet
+  'ER_SERVER_SHUTDOWN', // 1053: the server is going down; a retry may reach it once it is back
   '57P01', // admin_shutdown: the server terminated our backend
   '57P02',
   '57P03',
