@@ -12,6 +12,8 @@ export interface Backend {
   state: string;
   /** The statement it runs, when the server reports one. */
   query: string;
+  /** Inside an open transaction (a scan holds one from its first row to its last). */
+  inTransaction: boolean;
 }
 
 export interface Login {
@@ -44,10 +46,10 @@ export async function createLogin(db: TestDb): Promise<Login> {
       backends: async () =>
         (
           await db.query(
-            `SELECT pid::text, coalesce(state, ''), coalesce(query, '') FROM pg_stat_activity
+            `SELECT pid::text, coalesce(state, ''), coalesce(query, ''), xact_start IS NOT NULL FROM pg_stat_activity
               WHERE usename = '${user}' AND application_name = 'reckon'`,
           )
-        ).map(([id, state, query]) => ({ id: String(id), state: String(state), query: String(query) })),
+        ).map(([id, state, query, tx]) => ({ id: String(id), state: String(state), query: String(query), inTransaction: tx === true })),
       kill: async (id) => void (await db.query(`SELECT pg_terminate_backend(${Number(id)})`)),
       drop: async () => {
         await db.exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '${user}'`);
@@ -64,9 +66,11 @@ export async function createLogin(db: TestDb): Promise<Login> {
     backends: async () =>
       (
         await db.query(
-          `SELECT ID, COMMAND, COALESCE(INFO, '') FROM information_schema.PROCESSLIST WHERE USER = '${user}'`,
+          `SELECT ID, COMMAND, COALESCE(INFO, ''),
+                  ID IN (SELECT trx_mysql_thread_id FROM information_schema.INNODB_TRX)
+             FROM information_schema.PROCESSLIST WHERE USER = '${user}'`,
         )
-      ).map(([id, state, query]) => ({ id: String(id), state: String(state), query: String(query) })),
+      ).map(([id, state, query, tx]) => ({ id: String(id), state: String(state), query: String(query), inTransaction: Number(tx) === 1 })),
     kill: async (id) => {
       try {
         await db.exec(`KILL ${Number(id)}`);
