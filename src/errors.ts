@@ -92,7 +92,7 @@ export function isConnectionLost(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown } | null;
   if (e && typeof e.code === 'string' && CONNECTION_CODES.has(e.code)) return true;
   const msg = e && typeof e.message === 'string' ? e.message : '';
-  return /Connection terminated|connection is closed|Can't add new command when connection is in closed state|server closed the connection/i.test(
+  return /Connection terminated|connection is closed|not queryable|Can't add new command when connection is in closed state|server closed the connection/i.test(
     msg,
   );
 }

@@ -136,9 +136,19 @@ export class PostgresSource implements Source {
         await c.query(SESSION_SETUP.replace(/(^|;\s*)SET /g, '$1SET LOCAL '));
         return c;
       })();
+      const shared = this.shared;
       try {
-        const client = await this.shared;
-        return { client, release: () => done() };
+        const client = await shared;
+        const release = (err?: Error) => {
+          // A lost connection is replaced on the next connect, so a retried scan does not meet
+          // the dead client again; ranges that shared it must not discard its replacement.
+          if (err && this.shared === shared) {
+            this.shared = undefined;
+            client.end().catch(() => {});
+          }
+          done();
+        };
+        return { client, release };
       } catch (err) {
         done();
         this.shared = undefined;

@@ -148,4 +148,18 @@ describe.each(PAIRINGS)('%s ↔ %s', (leftEngine, rightEngine) => {
       expect((caught as ReckonError).message).toContain('big');
     });
   });
+
+  if (leftEngine === 'postgres') {
+    // One shared connection (for servers that serve a single backend): after a loss the source
+    // must open a new one rather than retry on the dead client.
+    it.each([1, 3])('a single-connection PostgreSQL source reconnects after a loss (concurrency %i)', async (concurrency) => {
+      const single = new URL(logins.left.url);
+      single.searchParams.set('reckon_connections', '1');
+      const result = await disturbedRun('left', concurrency, [4], { left: { url: single.toString(), table: left.table('big') } });
+      expect(result.killed).toBeGreaterThanOrEqual(1);
+      expect(result.retries.length).toBeGreaterThanOrEqual(1);
+      expect(result.events).toEqual(clean.events);
+      expect(withoutTime(result.summary)).toEqual(withoutTime(clean.summary));
+    });
+  }
 });
