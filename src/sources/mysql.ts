@@ -10,8 +10,9 @@ import mysql from 'mysql2';
 import type { Pool, PoolConnection, PoolOptions } from 'mysql2';
 import { ReckonError, isConnectionLost, redactUrl, scrubSecrets } from '../errors.ts';
 import type { ColumnInfo, LogicalType, RawRow, TableInfo, TableRef } from '../types.ts';
-import { buildCountQuery, buildKeyAtOffsetQuery, buildScanQuery, qualifiedTable, type BuiltQuery } from './dialect.ts';
+import { buildScanQuery, qualifiedTable, type BuiltQuery } from './dialect.ts';
 import { readChunks } from './read-chunks.ts';
+import { keysAtEvenOffsets } from './sample-keys.ts';
 import type { ScanRequest, Source, SourceOptions } from './source.ts';
 
 const TYPE_MAP: Record<string, LogicalType> = {
@@ -212,17 +213,8 @@ export class MySqlSource implements Source {
     return v === null || v === undefined ? null : Number(v);
   }
 
-  async sampleBoundaries(req: Omit<ScanRequest, 'columns' | 'range' | 'chunkSize'>, parts: number): Promise<RawRow[]> {
-    if (parts < 2) return [];
-    const total = Number((await this.run(buildCountQuery('mysql', req.table, req.where), 'count rows'))[0]?.[0] ?? 0);
-    const out: RawRow[] = [];
-    for (let j = 1; j < parts; j++) {
-      const offset = Math.floor((total * j) / parts);
-      if (offset <= 0 || offset >= total) continue;
-      const rows = await this.run(buildKeyAtOffsetQuery('mysql', req.table, req.keyColumns, req.where, offset), 'sample keys');
-      if (rows[0]) out.push(rows[0]);
-    }
-    return out;
+  sampleBoundaries(req: Omit<ScanRequest, 'columns' | 'range' | 'chunkSize'>, parts: number): Promise<RawRow[]> {
+    return keysAtEvenOffsets(this, req, parts);
   }
 
   async *scan(req: ScanRequest): AsyncGenerator<RawRow[]> {

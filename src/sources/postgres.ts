@@ -14,8 +14,9 @@ import pg from 'pg';
 import QueryStream from 'pg-query-stream';
 import { ReckonError, isConnectionLost, redactUrl, scrubSecrets } from '../errors.ts';
 import type { ColumnInfo, LogicalType, RawRow, TableInfo, TableRef } from '../types.ts';
-import { buildCountQuery, buildKeyAtOffsetQuery, buildScanQuery, qualifiedTable, type BuiltQuery } from './dialect.ts';
+import { buildScanQuery, qualifiedTable, type BuiltQuery } from './dialect.ts';
 import { readChunks } from './read-chunks.ts';
+import { keysAtEvenOffsets } from './sample-keys.ts';
 import type { ScanRequest, Source, SourceOptions } from './source.ts';
 
 const RAW_TEXT = { getTypeParser: () => (value: string) => value };
@@ -248,17 +249,8 @@ export class PostgresSource implements Source {
     return n >= 0 ? n : null;
   }
 
-  async sampleBoundaries(req: Omit<ScanRequest, 'columns' | 'range' | 'chunkSize'>, parts: number): Promise<RawRow[]> {
-    if (parts < 2) return [];
-    const total = Number((await this.run(buildCountQuery('postgres', req.table, req.where), 'count rows'))[0]?.[0] ?? 0);
-    const out: RawRow[] = [];
-    for (let j = 1; j < parts; j++) {
-      const offset = Math.floor((total * j) / parts);
-      if (offset <= 0 || offset >= total) continue;
-      const rows = await this.run(buildKeyAtOffsetQuery('postgres', req.table, req.keyColumns, req.where, offset), 'sample keys');
-      if (rows[0]) out.push(rows[0]);
-    }
-    return out;
+  sampleBoundaries(req: Omit<ScanRequest, 'columns' | 'range' | 'chunkSize'>, parts: number): Promise<RawRow[]> {
+    return keysAtEvenOffsets(this, req, parts);
   }
 
   scan(req: ScanRequest): AsyncIterable<RawRow[]> {
