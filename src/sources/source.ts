@@ -33,8 +33,9 @@ export interface Source {
    * Streams the rows of `req.range` matching `req.where`, key columns first then `req.columns`,
    * in strictly ascending key order as defined by diff/compare-keys.ts, as chunks of at most
    * `req.chunkSize` rows. The read is read-only on one consistent snapshot. The consumer sets the
-   * pace: nothing is fetched beyond one chunk ahead. Ending the iteration early (break, throw)
-   * releases the connection.
+   * pace: a source holds at most two chunks beyond the one being consumed (the next one is
+   * fetched while the consumer works, so the server is not idle for a round trip per chunk).
+   * Ending the iteration early (break, throw) releases the connection.
    */
   scan(req: ScanRequest): AsyncIterable<RawRow[]>;
 
