@@ -129,10 +129,21 @@ function sleep(ms: number): Promise<void> {
  * Scans one side of one range, normalising rows in place, and after a lost connection reopens
  * the scan just after the last key already delivered, so no row is read twice or skipped.
  */
+function nullKeyError(req: ScanRequest, column: number): ReckonError {
+  const name = req.keyColumns[column]?.name ?? '?';
+  return new ReckonError(
+    'SCHEMA',
+    `key column ${name} is NULL in a row of ${tableLabel(req.table)}: key columns must not be NULL; ` +
+      `choose NOT NULL unique columns with --key`,
+  );
+}
+
 async function* normalizedScan(
   source: Source,
   req: ScanRequest,
   normalizers: readonly Normalizer[],
+  /** Columns made canonical as they are read: the keys, and columns raw text cannot compare. */
+  eager: readonly number[],
   retries: number,
   onRetry: (attempt: number, error: Error) => void,
 ): AsyncGenerator<CanonicalRow[]> {
@@ -143,9 +154,14 @@ async function* normalizedScan(
     try {
       for await (const chunk of source.scan({ ...req, range: { ...req.range, after } })) {
         for (const row of chunk as (string | number | null)[][]) {
-          // Only keys are made canonical here (they decide the merge order); other values stay
-          // raw until a comparison or an event needs them.
-          for (let i = 0; i < keyLength; i++) row[i] = normalizers[i]!(row[i] as string | null);
+          for (let i = 0; i < keyLength; i++) {
+            // NULL equals nothing, and the engines sort it at opposite ends: such a row can be
+            // neither matched nor ordered, so it is an error rather than a guess.
+            if (row[i] === null) throw nullKeyError(req, i);
+          }
+          // Only keys (they decide the merge order) and eager columns are made canonical here;
+          // other values stay raw until a comparison or an event needs them.
+          for (const i of eager) row[i] = normalizers[i]!(row[i] as string | null);
         }
         const last = chunk[chunk.length - 1];
         if (last) after = last.slice(0, keyLength) as Key;
@@ -221,6 +237,13 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
         leftNorms.push(ln);
         rightNorms.push(rn);
       }
+      // Equal raw text implies equal values only where both sides read it with one normaliser.
+      // Where they differ (real beside double precision, bytes beside text) one text can mean two
+      // values, so those columns are made canonical as they are read, like keys, and compared as is.
+      const eager = leftNorms.flatMap((n, i) => (i < keyLength || n !== rightNorms[i] ? [i] : []));
+      const asRead: Normalizer = (v) => v as string | null;
+      const leftLate = leftNorms.map((n, i) => (eager.includes(i) ? asRead : n));
+      const rightLate = rightNorms.map((n, i) => (eager.includes(i) ? asRead : n));
       // Keys compare as numbers when either side is numeric, else as code points, matching the
       // ORDER BY both sides use.
       const keyTypes = plan.keys.map((k) => (keyOrderFor(k.left.logicalType) === 'ascii' ? k.right.logicalType : k.left.logicalType));
@@ -275,15 +298,15 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
       const onRetry = (side: 'left' | 'right') => (attempt: number, error: Error) => opts.onRetry?.({ side, attempt, error });
       const tasks = ranges.map((range, i) => () =>
         mergeJoin(
-          normalizedScan(leftSource, request('left', range), leftNorms, retries, onRetry('left')),
-          normalizedScan(rightSource, request('right', range), rightNorms, retries, onRetry('right')),
+          normalizedScan(leftSource, request('left', range), leftNorms, eager, retries, onRetry('left')),
+          normalizedScan(rightSource, request('right', range), rightNorms, eager, retries, onRetry('right')),
           {
             keyLength,
             compareKeys: compareRows,
             leftName: `left (${tableLabel(leftInfo.table)})`,
             rightName: `right (${tableLabel(rightInfo.table)})`,
             describeKey,
-            sameValue: (c, x, y) => leftNorms[c]!(x) === rightNorms[c]!(y),
+            sameValue: (c, x, y) => leftLate[c]!(x) === rightLate[c]!(y),
           },
           rangeCounts[i],
         ),
@@ -304,13 +327,13 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
           const r: Record<string, string | null> = {};
           const cols = e.columns.map((i) => {
             const n = names[i]!;
-            l[n] = leftNorms[i]!(e.left[i] ?? null);
-            r[n] = rightNorms[i]!(e.right[i] ?? null);
+            l[n] = leftLate[i]!(e.left[i] ?? null);
+            r[n] = rightLate[i]!(e.right[i] ?? null);
             return n;
           });
           return { type: 'changed', key: keyObject(e.left), columns: cols, left: l, right: r };
         }
-        return { type: e.type, key: keyObject(e.row), row: rowObject(e.row, e.type === 'left_only' ? leftNorms : rightNorms) };
+        return { type: e.type, key: keyObject(e.row), row: rowObject(e.row, e.type === 'left_only' ? leftLate : rightLate) };
       };
 
       for await (const e of orderedParallel(tasks, concurrency)) {
