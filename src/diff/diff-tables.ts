@@ -129,15 +129,6 @@ function sleep(ms: number): Promise<void> {
  * Scans one side of one range, normalising rows in place, and after a lost connection reopens
  * the scan just after the last key already delivered, so no row is read twice or skipped.
  */
-function nullKeyError(req: ScanRequest, column: number): ReckonError {
-  const name = req.keyColumns[column]?.name ?? '?';
-  return new ReckonError(
-    'SCHEMA',
-    `key column ${name} is NULL in a row of ${tableLabel(req.table)}: key columns must not be NULL; ` +
-      `choose NOT NULL unique columns with --key`,
-  );
-}
-
 async function* normalizedScan(
   source: Source,
   req: ScanRequest,
@@ -154,11 +145,6 @@ async function* normalizedScan(
     try {
       for await (const chunk of source.scan({ ...req, range: { ...req.range, after } })) {
         for (const row of chunk as (string | number | null)[][]) {
-          for (let i = 0; i < keyLength; i++) {
-            // NULL equals nothing, and the engines sort it at opposite ends: such a row can be
-            // neither matched nor ordered, so it is an error rather than a guess.
-            if (row[i] === null) throw nullKeyError(req, i);
-          }
           // Only keys (they decide the merge order) and eager columns are made canonical here;
           // other values stay raw until a comparison or an event needs them.
           for (const i of eager) row[i] = normalizers[i]!(row[i] as string | null);
