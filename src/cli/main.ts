@@ -177,7 +177,7 @@ function buildProgram(io: Io, setResult: (p: Promise<number>) => void): Command 
     .option('--statement-timeout <duration>', 'per statement (and per command), e.g. 10m')
     .option('--retries <n>', 'retries of a batch after a transient error, with backoff (default 3)', nonNegativeInt('--retries'))
     .option('--job <name>', 'checkpoint name (default: derived from the table, range, batch and action)')
-    .option('--state-table <name>', 'checkpoint table in the target (default reckon_backfill_state)')
+    .option('--state-table <name>', 'checkpoint table in the target (default reckon_backfill_state, next to the target table)')
     .option('--audit <file>', 'JSONL audit log of every batch (default reckon-backfill.jsonl)')
     .option('--dry-run', 'print the plan (batches, action, estimated rows) and touch nothing')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
