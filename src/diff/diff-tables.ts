@@ -5,7 +5,7 @@
 import { ReckonError, isConnectionLost } from '../errors.ts';
 import { pairNormalizers, type Normalizer } from '../normalize/values.ts';
 import { openSource } from '../sources/connect.ts';
-import { parseTableName } from '../sources/dialect.ts';
+import { buildNullKeyQuery, parseTableName } from '../sources/dialect.ts';
 import type { ScanRequest, Source } from '../sources/source.ts';
 import type { ColumnInfo, DiffEvent, DiffProgress, DiffSummary, Key, KeyRange, LogicalType, TableInfo, TableRef } from '../types.ts';
 import { keyComparator, keyOrderFor } from './compare-keys.ts';
@@ -125,6 +125,16 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** The error for a row whose key column `column` is NULL. */
+function nullKeyError(req: ScanRequest, column: number): ReckonError {
+  const name = req.keyColumns[column]?.name ?? '?';
+  return new ReckonError(
+    'SCHEMA',
+    `key column ${name} is NULL in a row of ${tableLabel(req.table)}: key columns must not be NULL; ` +
+      `choose NOT NULL unique columns with --key`,
+  );
+}
+
 /**
  * Scans one side of one range, normalising rows in place, and after a lost connection reopens
  * the scan just after the last key already delivered, so no row is read twice or skipped.
@@ -145,6 +155,11 @@ async function* normalizedScan(
     try {
       for await (const chunk of source.scan({ ...req, range: { ...req.range, after } })) {
         for (const row of chunk as (string | number | null)[][]) {
+          for (let i = 0; i < keyLength; i++) {
+            // NULL equals nothing, and the engines sort it at opposite ends: such a row can be
+            // neither matched nor ordered, so it is an error rather than a guess.
+            if (row[i] === null) throw nullKeyError(req, i);
+          }
           // Only keys (they decide the merge order) and eager columns are made canonical here;
           // other values stay raw until a comparison or an event needs them.
           for (const i of eager) row[i] = normalizers[i]!(row[i] as string | null);
@@ -250,6 +265,20 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
         range,
         chunkSize,
       });
+
+      // A key other than the primary key may hold NULLs, and no range or resume predicate selects
+      // such a row (NULL compares as unknown): look for one first, so it is an error rather than
+      // a row silently left out of the comparison.
+      await Promise.all(
+        (['left', 'right'] as const).map(async (side) => {
+          const info = side === 'left' ? leftInfo : rightInfo;
+          if (plan.keys.every((k) => info.primaryKey.includes(k[side].name))) return;
+          const source = side === 'left' ? leftSource : rightSource;
+          const req = request(side, {});
+          const [row] = await source.query(buildNullKeyQuery(source.engine, req.table, req.keyColumns, req.where));
+          if (row) throw nullKeyError(req, Math.max(0, row.findIndex((v) => v === null)));
+        }),
+      );
 
       let ranges: KeyRange[] = [{}];
       if (concurrency > 1) {

@@ -206,6 +206,22 @@ export function buildCountQuery(engine: Engine, table: TableRef, where: string |
   };
 }
 
+/**
+ * The key columns of one row of the filtered table with a NULL in a key column, if any. Range
+ * and resume predicates never select such a row (NULL compares as unknown), so it is looked for
+ * on its own.
+ */
+export function buildNullKeyQuery(engine: Engine, table: TableRef, cols: readonly { name: string }[], where: string | undefined): BuiltQuery {
+  const ids = cols.map((c) => quoteIdent(engine, c.name));
+  return {
+    text:
+      `SELECT ${ids.join(', ')} FROM ${qualifiedTable(engine, table)} WHERE (${ids.map((id) => `${id} IS NULL`).join(' OR ')})` +
+      (where && where.trim() ? ` AND (${where})` : '') +
+      ' LIMIT 1',
+    values: [],
+  };
+}
+
 /** The key at a row offset of the ordered, filtered table: one split point for parallel ranges. */
 export function buildKeyAtOffsetQuery(
   engine: Engine,

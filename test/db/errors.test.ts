@@ -62,6 +62,9 @@ describe.each(['postgres', 'mariadb'] as EngineName[])('%s', (engine) => {
       createTable(db, 'dup_left', intDdl, [[1, 1], [2, 2], [3, 3], [3, 4], [4, 4]]),
       createTable(db, 'dup_right', intDdl, [[1, 1], [2, 2], [2, 2], [3, 3]]),
       createTable(db, 'dup_both', intDdl, [[1, 1], [3, 3], [3, 3], [4, 4]]),
+      createTable(db, 'null_none', 'id int PRIMARY KEY, code varchar(10) UNIQUE, v int', [[1, 'a', 1], [2, 'b', 2], [3, 'c', 3]]),
+      createTable(db, 'null_one', 'id int PRIMARY KEY, code varchar(10) UNIQUE, v int', [[1, 'a', 1], [2, null, 2], [3, 'c', 3]]),
+      createTable(db, 'null_two', 'id int PRIMARY KEY, code varchar(10) UNIQUE, v int', [[1, 'a', 1], [2, null, 2], [3, null, 3]]),
     ]);
   });
   afterAll(async () => {
@@ -96,6 +99,18 @@ describe.each(['postgres', 'mariadb'] as EngineName[])('%s', (engine) => {
 
     it('a key column that is not unique in a table with a primary key', async () => {
       await expectFailure(diff('dup_left', 'dup_left', { key: ['v'] }), 'DUPLICATE_KEY', '"v":4');
+    });
+  });
+
+  describe('NULL in a key column (a unique column may hold NULLs) is a SCHEMA error naming the column', () => {
+    it.each([
+      ['one NULL on the left', 'null_one', 'null_two'],
+      ['two NULLs on each side', 'null_two', 'null_two'],
+      ['NULLs on the right only', 'null_none', 'null_two'],
+    ])('%s', async (_label, l, r) => {
+      const columns = ['v'];
+      await expectFailure(diff(l, r, { key: ['code'], columns }), 'SCHEMA', 'code', 'NULL', '--key');
+      await expectFailure(diff(l, r, { key: ['code'], columns, concurrency: 3 }), 'SCHEMA', 'code', 'NULL');
     });
   });
 
