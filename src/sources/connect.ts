@@ -24,6 +24,12 @@ export function openSource(url: string, options: SourceOptions = {}): Source {
     opts.maxConnections = n;
     parsed.searchParams.delete('reckon_connections');
   }
+  const read = parsed.searchParams.get('reckon_read');
+  if (read !== null) {
+    if (read !== 'copy' && read !== 'cursor') throw new ReckonError('CONFIG', `reckon_read must be copy or cursor in ${redactUrl(url)}`);
+    opts.pgRead = read;
+    parsed.searchParams.delete('reckon_read');
+  }
   const clean = parsed.toString();
   switch (parsed.protocol) {
     case 'postgres:':

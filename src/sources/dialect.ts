@@ -135,10 +135,26 @@ function placeholder(engine: Engine, n: number, type: LogicalType): string {
   }
 }
 
+/**
+ * A PostgreSQL string literal. Sessions run with standard_conforming_strings on, where a
+ * backslash is an ordinary character and only the quote needs doubling.
+ */
+export function pgLiteral(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
 class Params {
   readonly values: string[] = [];
-  constructor(private readonly engine: Engine) {}
+  /** inline: write values as literals (PostgreSQL only), for statements that take no parameters. */
+  constructor(
+    private readonly engine: Engine,
+    private readonly inline = false,
+  ) {}
   add(value: string, type: LogicalType): string {
+    if (this.inline) {
+      const lit = pgLiteral(value);
+      return type === 'bytes' ? `decode(ltrim(${lit}, '\\x'), 'hex')` : lit;
+    }
     this.values.push(value);
     return placeholder(this.engine, this.values.length, type);
   }
@@ -186,8 +202,9 @@ function orderBy(engine: Engine, cols: readonly KeyColumn[]): string {
 }
 
 /** The ordered scan of a key range; `limit` turns it into one keyset page. */
-export function buildScanQuery(engine: Engine, req: ScanRequest, limit?: number): BuiltQuery {
-  const params = new Params(engine);
+export function buildScanQuery(engine: Engine, req: ScanRequest, limit?: number, inline = false): BuiltQuery {
+  if (inline && engine !== 'postgres') throw new Error('inline bounds are for PostgreSQL COPY only');
+  const params = new Params(engine, inline);
   const select = [...req.keyColumns, ...req.columns].map((c) => selectExpression(engine, c.name, c.type));
   const conds = rangeConditions(engine, req.keyColumns, req.range, req.where, params);
   const text =

@@ -15,6 +15,7 @@ import QueryStream from 'pg-query-stream';
 import { ReckonError, isConnectionLost, redactUrl, scrubSecrets } from '../errors.ts';
 import type { ColumnInfo, LogicalType, RawRow, TableInfo, TableRef } from '../types.ts';
 import { buildScanQuery, qualifiedTable, type BuiltQuery } from './dialect.ts';
+import { copyScan } from './postgres-copy.ts';
 import { readChunks } from './read-chunks.ts';
 import { keysAtEvenOffsets } from './sample-keys.ts';
 import type { ScanRequest, Source, SourceOptions } from './source.ts';
@@ -25,7 +26,7 @@ const SESSION_SETUP =
   "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 3; SET bytea_output = 'hex'; " +
   // Sources are only ever read: make every transaction on the session read-only, so not even a
   // user's --where can change the data.
-  'SET default_transaction_read_only = on';
+  'SET default_transaction_read_only = on; SET standard_conforming_strings = on';
 
 /**
  * pg-query-stream reports a cursor error only after closing the cursor, which waits for a
@@ -77,12 +78,14 @@ export class PostgresSource implements Source {
   /** Settles when the shared connection's current holder releases it (single mode). */
   private sharedTurn: Promise<void> = Promise.resolve();
   private readonly single: boolean;
+  private readonly read: 'copy' | 'cursor';
   private closed = false;
 
   constructor(url: string, options: SourceOptions = {}) {
     this.url = url;
     this.label = redactUrl(url);
     this.single = options.maxConnections === 1;
+    this.read = options.pgRead ?? 'copy';
     const timeout = options.statementTimeoutMs ?? 0;
     const config: pg.PoolConfig = {
       connectionString: url,
@@ -254,7 +257,36 @@ export class PostgresSource implements Source {
   }
 
   scan(req: ScanRequest): AsyncIterable<RawRow[]> {
-    return this.single ? this.scanPages(req) : this.scanCursor(req);
+    if (this.single) return this.scanPages(req);
+    return this.read === 'cursor' ? this.scanCursor(req) : this.scanCopy(req);
+  }
+
+  private async *scanCopy(req: ScanRequest): AsyncGenerator<RawRow[]> {
+    const { client, release } = await this.connect();
+    let failure: Error | undefined;
+    let finished = false;
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      yield* copyScan(client, req);
+      await client.query('COMMIT');
+      finished = true;
+    } catch (err) {
+      failure = err as Error;
+      throw this.wrap(err, `scan ${qualifiedTable('postgres', req.table)}`);
+    } finally {
+      if (!finished && !failure) {
+        // A COPY cannot be stopped halfway on its connection: discard the connection, which
+        // also ends the transaction on the server.
+        release(new Error('scan stopped early'));
+      } else if (failure && !isConnectionLost(failure)) {
+        await client.query('ROLLBACK').then(
+          () => release(),
+          (err: Error) => release(err),
+        );
+      } else {
+        release(failure);
+      }
+    }
   }
 
   private async *scanCursor(req: ScanRequest): AsyncGenerator<RawRow[]> {

@@ -62,6 +62,11 @@ export interface Source {
 export interface SourceOptions {
   /** Most connections the source opens at once; 1 serialises everything on one connection. */
   maxConnections?: number;
+  /**
+   * How PostgreSQL scans read (default copy): `COPY (SELECT …) TO STDOUT`, or a cursor
+   * (pg-query-stream) for servers and poolers that do not support COPY.
+   */
+  pgRead?: 'copy' | 'cursor';
   /** Per-statement timeout in milliseconds (0: none). */
   statementTimeoutMs?: number;
 }

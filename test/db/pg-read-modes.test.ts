@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDb, type TestDb } from './harness.ts';
+import { collectDiff } from './collect.ts';
+
+/** Values that COPY's text format must escape, read through COPY (default) and a cursor. */
+const TRICKY = [
+  [1, 'tab\there', 'x'],
+  [2, 'new\nline', 'y'],
+  [3, 'back\\slash', null],
+  [4, '\\N', ''],
+  [5, 'carriage\rreturn', 'é😀中'],
+  [6, '', '\\x00'],
+] as const;
+
+let pg: TestDb;
+let maria: TestDb;
+
+beforeAll(async () => {
+  [pg, maria] = await Promise.all([createTestDb('postgres'), createTestDb('mariadb')]);
+  await pg.exec('CREATE TABLE t (id int PRIMARY KEY, a text, b text, c bytea)');
+  await maria.exec('CREATE TABLE t (id int PRIMARY KEY, a varchar(40), b varchar(40), c varbinary(10))');
+  for (const [id, a, b] of TRICKY) {
+    const lit = (v: string | null, e: 'pg' | 'my') =>
+      v === null ? 'NULL' : e === 'pg' ? `'${v.replace(/'/g, "''")}'` : `'${v.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+    await pg.exec(`INSERT INTO t VALUES (${id}, ${lit(a, 'pg')}, ${lit(b, 'pg')}, '\\x00ff09'::bytea)`);
+    await maria.exec(`INSERT INTO t VALUES (${id}, ${lit(a, 'my')}, ${lit(b, 'my')}, UNHEX('00FF09'))`);
+  }
+});
+
+afterAll(async () => {
+  await Promise.all([pg?.drop(), maria?.drop()]);
+});
+
+describe('PostgreSQL read modes', () => {
+  for (const mode of ['copy', 'cursor'] as const) {
+    it(`reads escaped text, NULL and bytes exactly through ${mode}, equal to MariaDB`, async () => {
+      const url = `${pg.url}${pg.url.includes('?') ? '&' : '?'}reckon_read=${mode}`;
+      const { events, summary } = await collectDiff({ left: { url, table: pg.table('t') }, right: { url: maria.url, table: maria.table('t') } });
+      expect(events).toEqual([]);
+      expect(summary).toMatchObject({ left_rows: TRICKY.length, right_rows: TRICKY.length, identical: true });
+    });
+
+    it(`reports a one-character difference in an escaped value through ${mode}`, async () => {
+      await maria.exec(`UPDATE t SET a = 'tab\\there!' WHERE id = 1`);
+      try {
+        const url = `${pg.url}${pg.url.includes('?') ? '&' : '?'}reckon_read=${mode}`;
+        const { events } = await collectDiff({ left: { url, table: pg.table('t') }, right: { url: maria.url, table: maria.table('t') } });
+        expect(events).toEqual([{ type: 'changed', key: { id: 1 }, columns: ['a'], left: { a: 'tab\there' }, right: { a: 'tab\there!' } }]);
+      } finally {
+        await maria.exec(`UPDATE t SET a = 'tab\\there' WHERE id = 1`);
+      }
+    });
+  }
+});
