@@ -264,6 +264,9 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
         where: combineWhere(opts.where, opts[side].where),
         range,
         chunkSize,
+        // Packed rows compare by their raw text, which is only meaningful when both sides are
+        // the same engine and read every non-key column with one normaliser.
+        packValues: leftSource.engine === 'postgres' && rightSource.engine === 'postgres' && eager.length === keyLength,
       });
 
       // A key other than the primary key may hold NULLs, and no range or resume predicate selects
@@ -310,6 +313,7 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
         progressTimer.unref();
       }
 
+      const names = [...plan.keys, ...plan.compared].map((p) => p.name);
       const onRetry = (side: 'left' | 'right') => (attempt: number, error: Error) => opts.onRetry?.({ side, attempt, error });
       const tasks = ranges.map((range, i) => () =>
         mergeJoin(
@@ -322,13 +326,13 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
             rightName: `right (${tableLabel(rightInfo.table)})`,
             describeKey,
             sameValue: (c, x, y) => leftLate[c]!(x) === rightLate[c]!(y),
+            width: names.length,
           },
           rangeCounts[i],
         ),
       );
 
       const counts = { left_only: 0, right_only: 0, changed: 0 };
-      const names = [...plan.keys, ...plan.compared].map((p) => p.name);
       // Keys arrive canonical; the other values are made canonical here, for the few rows that
       // become events.
       const rowObject = (row: CanonicalRow, norms: readonly Normalizer[]) => {

@@ -30,6 +30,21 @@ export interface MergeOptions {
    * by meaning runs only where the raw texts differ. Default: not equal.
    */
   sameValue?: (column: number, left: string | null, right: string | null) => boolean;
+  /**
+   * Columns per row. A row shorter than this is packed (see ScanRequest.packValues): its last
+   * entry holds the non-key values joined by TAB. Two packed rows with equal packed text agree;
+   * otherwise both are unpacked before their columns are compared.
+   */
+  width?: number;
+}
+
+/** Expands a packed row in place (see MergeOptions.width). */
+export function unpackRow(row: CanonicalRow, keyLength: number, width: number): CanonicalRow {
+  if (row.length < width && row.length === keyLength + 1) {
+    const packed = row.pop() as string;
+    for (const v of packed.split('\t')) row.push(v);
+  }
+  return row;
 }
 
 /** Row counts, updated as the join advances (readable while it runs, for progress). */
@@ -111,6 +126,7 @@ export async function* mergeJoin(
   const r = new Side(right[Symbol.asyncIterator](), opts.rightName, opts);
   const k = opts.keyLength;
   const sameValue = opts.sameValue;
+  const width = opts.width;
   try {
     for (;;) {
       const a = l.current() ?? (await l.peek());
@@ -123,17 +139,22 @@ export async function* mergeJoin(
       if (c < 0) {
         l.take(a!);
         counts.left = l.count;
-        yield { type: 'left_only', row: a! };
+        yield { type: 'left_only', row: width === undefined ? a! : unpackRow(a!, k, width) };
       } else if (c > 0) {
         r.take(b!);
         counts.right = r.count;
-        yield { type: 'right_only', row: b! };
+        yield { type: 'right_only', row: width === undefined ? b! : unpackRow(b!, k, width) };
       } else {
         l.take(a!);
         r.take(b!);
         counts.left = l.count;
         counts.right = r.count;
         let columns: number[] | undefined;
+        if (width !== undefined && (a!.length < width || b!.length < width)) {
+          if (a!.length === b!.length && a![k] === b![k]) continue;
+          unpackRow(a!, k, width);
+          unpackRow(b!, k, width);
+        }
         for (let i = k; i < a!.length; i++) {
           const x = a![i];
           const y = b![i];

@@ -45,7 +45,23 @@ export function unescapeCopyField(field: string): string {
 export class CopyTextParser {
   private rest: Buffer | undefined;
 
-  constructor(private readonly width: number) {}
+  /** keyCount, when given, packs the non-key values of escape-free rows (see ScanRequest). */
+  constructor(
+    private readonly width: number,
+    private readonly keyCount?: number,
+  ) {}
+
+  private packed(line: string): RawRow | undefined {
+    const k = this.keyCount!;
+    let at = -1;
+    for (let i = 0; i < k; i++) {
+      at = line.indexOf('\t', at + 1);
+      if (at < 0) return undefined;
+    }
+    const row: RawRow = k === 1 ? [line.slice(0, at)] : line.slice(0, at).split('\t');
+    row.push(line.slice(at + 1));
+    return row;
+  }
 
   /** The complete rows in `data` (plus what was left over from the previous buffer). */
   push(data: Buffer): RawRow[] {
@@ -59,8 +75,16 @@ export class CopyTextParser {
     // A newline byte never occurs inside a multi-byte UTF-8 character, so cutting there is safe.
     const lines = buf.toString('utf8', 0, last).split('\n');
     const rows: RawRow[] = new Array(lines.length);
+    const pack = this.keyCount !== undefined && this.width > this.keyCount + 1;
     for (let r = 0; r < lines.length; r++) {
       const line = lines[r]!;
+      if (pack && line.indexOf('\\') < 0) {
+        const row = this.packed(line);
+        if (row) {
+          rows[r] = row;
+          continue;
+        }
+      }
       const fields: RawRow = line.split('\t');
       if (fields.length !== this.width) {
         throw new Error(`COPY row has ${fields.length} fields, expected ${this.width}`);

@@ -22,7 +22,7 @@ export async function* copyScan(client: pg.PoolClient | pg.Client, req: ScanRequ
   // A backend that dies mid-COPY reports twice (its error message, then the closed socket). The
   // first reaches the reader and fails the scan; a later one must not become an uncaught error.
   stream.on('error', () => {});
-  const parser = new CopyTextParser(req.keyColumns.length + req.columns.length);
+  const parser = new CopyTextParser(req.keyColumns.length + req.columns.length, req.packValues ? req.keyColumns.length : undefined);
   let chunk: RawRow[] = [];
   for await (const buffers of readChunks<Buffer>(stream, 1)) {
     for (const b of buffers) {

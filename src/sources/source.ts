@@ -18,6 +18,14 @@ export interface ScanRequest {
   range: KeyRange;
   /** Rows per chunk yielded (and per cursor fetch / page). */
   chunkSize: number;
+  /**
+   * The source may deliver a row's non-key values packed into one string: the row is then
+   * `[...keys, packed]`, where `packed` is the values joined by TAB, none of them NULL or holding
+   * a TAB, newline or backslash (split it on TAB to get them back). Two rows whose packed strings
+   * are equal hold the same text in every column, which lets the merge skip splitting rows that
+   * agree. Sources may ignore the request.
+   */
+  packValues?: boolean;
 }
 
 export interface Source {
