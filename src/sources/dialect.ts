@@ -107,6 +107,9 @@ export function selectExpression(engine: Engine, name: string, type: LogicalType
         return id;
     }
   }
+  // The UTC wall time of the instant: the same text MySQL sends for DATETIME(6), so matching rows
+  // usually agree byte for byte and skip normalisation (the canonical form is unchanged).
+  if (type === 'timestamptz') return `(${id} AT TIME ZONE 'UTC')`;
   return id;
 }
 
