@@ -6,6 +6,7 @@
  * with table size or with the number of differences.
  */
 import { ReckonError } from '../errors.ts';
+import { unpackValues } from '../normalize/packed-values.ts';
 
 /** A row of canonical values; the first keyLength entries are the key. */
 export type CanonicalRow = (string | null)[];
@@ -42,7 +43,7 @@ export interface MergeOptions {
 export function unpackRow(row: CanonicalRow, keyLength: number, width: number): CanonicalRow {
   if (row.length < width && row.length === keyLength + 1) {
     const packed = row.pop() as string;
-    for (const v of packed.split('\t')) row.push(v);
+    for (const v of unpackValues(packed)) row.push(v);
   }
   return row;
 }

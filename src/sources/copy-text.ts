@@ -4,42 +4,13 @@
  * Reading a scan through COPY instead of a cursor spares a round trip per batch and a native string
  * decode per field: each network chunk is decoded once, up to its last complete row, and split.
  */
+import { unescapeField } from '../normalize/packed-values.ts';
 import type { RawRow } from '../types.ts';
 
 const NEWLINE = 0x0a;
 
-const SIMPLE_ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\' };
-
-/** Undoes COPY's backslash escapes in one field. */
-export function unescapeCopyField(field: string): string {
-  let out = '';
-  let i = 0;
-  while (i < field.length) {
-    const slash = field.indexOf('\\', i);
-    if (slash < 0 || slash === field.length - 1) {
-      out += field.slice(i);
-      break;
-    }
-    out += field.slice(i, slash);
-    const c = field[slash + 1]!;
-    if (c in SIMPLE_ESCAPES) {
-      out += SIMPLE_ESCAPES[c];
-      i = slash + 2;
-    } else if (c >= '0' && c <= '7') {
-      const m = /^[0-7]{1,3}/.exec(field.slice(slash + 1, slash + 4))![0];
-      out += String.fromCharCode(Number.parseInt(m, 8));
-      i = slash + 1 + m.length;
-    } else if (c === 'x' && /[0-9a-fA-F]/.test(field[slash + 2] ?? '')) {
-      const m = /^[0-9a-fA-F]{1,2}/.exec(field.slice(slash + 2, slash + 4))![0];
-      out += String.fromCharCode(Number.parseInt(m, 16));
-      i = slash + 2 + m.length;
-    } else {
-      out += c;
-      i = slash + 2;
-    }
-  }
-  return out;
-}
+/** Undoes COPY's backslash escapes in one field (the codec lives with the packed-row format). */
+export { unescapeField as unescapeCopyField } from '../normalize/packed-values.ts';
 
 /** Turns a stream of COPY text bytes into rows; feed every buffer, then call end(). */
 export class CopyTextParser {
@@ -95,9 +66,9 @@ export class CopyTextParser {
       for (let i = 0; i < fields.length; i++) {
         const f = fields[i]!;
         if (f.length >= 2 && f.charCodeAt(0) === 92) {
-          fields[i] = f === '\\N' ? null : unescapeCopyField(f);
+          fields[i] = f === '\\N' ? null : unescapeField(f);
         } else if (f.includes('\\')) {
-          fields[i] = unescapeCopyField(f);
+          fields[i] = unescapeField(f);
         }
       }
     }

@@ -11,7 +11,7 @@ export interface ScanRequest {
   /** Key columns, in key order, with the logical type that decides their ORDER BY. */
   keyColumns: readonly { name: string; type: LogicalType; collation: string | null }[];
   /** Further columns to read after the key columns, with their logical types. */
-  columns: readonly { name: string; type: LogicalType }[];
+  columns: readonly { name: string; type: LogicalType; nativeType?: string }[];
   /** A SQL filter, pasted into the WHERE clause as given (the user's own SQL). */
   where?: string;
   /** Key bounds; keys are canonical text (see normalize). */
@@ -20,10 +20,9 @@ export interface ScanRequest {
   chunkSize: number;
   /**
    * The source may deliver a row's non-key values packed into one string: the row is then
-   * `[...keys, packed]`, where `packed` is the values joined by TAB, none of them NULL or holding
-   * a TAB, newline or backslash (split it on TAB to get them back). Two rows whose packed strings
-   * are equal hold the same text in every column, which lets the merge skip splitting rows that
-   * agree. Sources may ignore the request.
+   * `[...keys, packed]` (see normalize/packed-values.ts: values escaped as in COPY text and joined
+   * by TAB). Equal packed strings mean equal texts in every column, which lets the merge skip
+   * splitting rows that agree. Sources may ignore the request, or pack only some rows.
    */
   packValues?: boolean;
 }

@@ -1,0 +1,52 @@
+/**
+ * Packed values: a row's non-key values as one string, each value escaped as in PostgreSQL's COPY
+ * text format (`\N` for NULL; backslash, tab, newline and carriage return escaped) and joined by
+ * TAB. Sources may deliver rows this way (ScanRequest.packValues) so that rows which agree can be
+ * compared as one string; the escaping is injective, so equal packed strings mean equal values.
+ */
+
+const SIMPLE_ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\' };
+
+/** Undoes the backslash escapes of one field (COPY text format). */
+export function unescapeField(field: string): string {
+  let out = '';
+  let i = 0;
+  while (i < field.length) {
+    const slash = field.indexOf('\\', i);
+    if (slash < 0 || slash === field.length - 1) {
+      out += field.slice(i);
+      break;
+    }
+    out += field.slice(i, slash);
+    const c = field[slash + 1]!;
+    if (c in SIMPLE_ESCAPES) {
+      out += SIMPLE_ESCAPES[c];
+      i = slash + 2;
+    } else if (c >= '0' && c <= '7') {
+      const m = /^[0-7]{1,3}/.exec(field.slice(slash + 1, slash + 4))![0];
+      out += String.fromCharCode(Number.parseInt(m, 8));
+      i = slash + 1 + m.length;
+    } else if (c === 'x' && /[0-9a-fA-F]/.test(field[slash + 2] ?? '')) {
+      const m = /^[0-9a-fA-F]{1,2}/.exec(field.slice(slash + 2, slash + 4))![0];
+      out += String.fromCharCode(Number.parseInt(m, 16));
+      i = slash + 2 + m.length;
+    } else {
+      out += c;
+      i = slash + 2;
+    }
+  }
+  return out;
+}
+
+/** One packed field back to its value: `\N` is NULL. */
+export function decodeField(field: string): string | null {
+  if (field.length >= 2 && field.charCodeAt(0) === 92 && field === '\\N') return null;
+  return field.includes('\\') ? unescapeField(field) : field;
+}
+
+/** The values of a packed string. */
+export function unpackValues(packed: string): (string | null)[] {
+  const fields: (string | null)[] = packed.split('\t');
+  if (packed.includes('\\')) for (let i = 0; i < fields.length; i++) fields[i] = decodeField(fields[i] as string);
+  return fields;
+}
