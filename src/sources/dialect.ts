@@ -228,18 +228,19 @@ export function mysqlCanPack(columns: ScanRequest['columns']): boolean {
   return columns.length > 1 && columns.every((c) => PACKABLE.has(c.type) && !/^bit\b/i.test(c.nativeType ?? ''));
 }
 
-/** One value as packed text: COPY-text escaping, written so it depends on no SQL escaping mode. */
+/**
+ * One value as packed text: COPY-text escaping, done on bytes (a collation-aware REPLACE costs
+ * the server more than the whole scan) and spelled in hex so no SQL escaping mode can change it.
+ * Only text can hold a backslash, tab or newline; numbers and dates are left to CONCAT_WS, which
+ * writes them as the protocol would.
+ */
 function mysqlPackedField(expr: string, type: LogicalType): string {
-  const bs = 'CHAR(92 USING utf8mb4)';
-  const esc = (code: number, letter: string) => `CHAR(${code} USING utf8mb4), CONCAT(${bs}, '${letter}')`;
-  let e = `CAST(${expr} AS CHAR)`;
-  // Only text can hold a backslash, tab or newline; escaping numbers and dates would cost the
-  // server a string scan per value for nothing.
-  if (type === 'text' || type === 'char' || type === 'json') {
-    e = `REPLACE(${e}, ${bs}, CONCAT(${bs}, ${bs}))`;
-    e = `REPLACE(REPLACE(REPLACE(${e}, ${esc(9, 't')}), ${esc(10, 'n')}), ${esc(13, 'r')})`;
-  }
-  return `IFNULL(${e}, CONCAT(${bs}, 'N'))`;
+  const NULL_MARK = "X'5C4E'";
+  if (type !== 'text' && type !== 'char' && type !== 'json') return `IFNULL(${expr}, ${NULL_MARK})`;
+  let e = `CAST(CONVERT(${expr} USING utf8mb4) AS BINARY)`;
+  e = `REPLACE(${e}, X'5C', X'5C5C')`;
+  e = `REPLACE(REPLACE(REPLACE(${e}, X'09', X'5C74'), X'0A', X'5C6E'), X'0D', X'5C72')`;
+  return `IFNULL(${e}, ${NULL_MARK})`;
 }
 
 /** The ordered scan of a key range; `limit` turns it into one keyset page. */
@@ -252,7 +253,7 @@ export function buildScanQuery(engine: Engine, req: ScanRequest, limit?: number,
   // many fields, and which compares whole when the rows agree.
   const select =
     engine === 'mysql' && req.packValues && mysqlCanPack(req.columns)
-      ? [...keys, `CONCAT_WS(CHAR(9 USING utf8mb4), ${values.map((v, i) => mysqlPackedField(v, req.columns[i]!.type)).join(', ')})`]
+      ? [...keys, `CONVERT(CONCAT_WS(X'09', ${values.map((v, i) => mysqlPackedField(v, req.columns[i]!.type)).join(', ')}) USING utf8mb4)`]
       : [...keys, ...values];
   const conds = rangeConditions(engine, req.keyColumns, req.range, req.where, params);
   const text =

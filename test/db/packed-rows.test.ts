@@ -87,3 +87,28 @@ describe('packed rows across PostgreSQL and MariaDB', () => {
     });
   }
 });
+
+describe('packed rows between two MariaDB tables', () => {
+  it('reads latin1 and utf8mb4 text with tabs, backslashes and NULLs exactly, and names a change', async () => {
+    const a = await createTestDb('mariadb');
+    const b = await createTestDb('mariadb');
+    try {
+      for (const db of [a, b]) {
+        await db.exec(`CREATE TABLE t (id int PRIMARY KEY, l varchar(20) CHARACTER SET latin1, u varchar(20), n int, d datetime(6))`);
+        await db.exec(
+          `INSERT INTO t VALUES (1, 'café\\tx', 'é😀\\\\', NULL, '2024-01-01 00:00:00.5'), (2, NULL, 'a\\nb', 5, NULL), (3, '€uro', '\\\\N', 0, '2024-01-01 00:00:00')`,
+        );
+      }
+      const same = await collectDiff({ left: { url: a.url, table: 't' }, right: { url: b.url, table: 't' } });
+      expect(same.events).toEqual([]);
+      await b.exec(`UPDATE t SET l = 'café\\ty' WHERE id = 1`);
+      const changed = await collectDiff({ left: { url: a.url, table: 't' }, right: { url: b.url, table: 't' } });
+      expect(changed.events).toEqual([{ type: 'changed', key: { id: 1 }, columns: ['l'], left: { l: 'café\tx' }, right: { l: 'café\ty' } }]);
+      const filtered = await collectDiff({ left: { url: a.url, table: 't' }, right: { url: b.url, table: 't' }, where: 'id = 3' });
+      expect(filtered.events).toEqual([]);
+      expect(filtered.summary.left_rows).toBe(1);
+    } finally {
+      await Promise.all([a.drop(), b.drop()]);
+    }
+  });
+});
