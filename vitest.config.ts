@@ -10,5 +10,6 @@ export default defineConfig({
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     globalSetup: ['test/global-setup.ts'],
+    reporters: ['default', './test/plain-summary-reporter.ts'],
   },
 });
