@@ -261,75 +261,66 @@ export class PostgresSource implements Source {
     return this.read === 'cursor' ? this.scanCursor(req) : this.scanCopy(req);
   }
 
-  private async *scanCopy(req: ScanRequest): AsyncGenerator<RawRow[]> {
+  private scanCopy(req: ScanRequest): AsyncGenerator<RawRow[]> {
+    // A COPY cannot be stopped halfway on its connection: a consumer that stops early costs the
+    // connection (which also ends the transaction on the server).
+    return this.readOnlyScan(req, (client) => copyScan(client, req), 'discard');
+  }
+
+  private scanCursor(req: ScanRequest): AsyncGenerator<RawRow[]> {
+    return this.readOnlyScan(
+      req,
+      async function* (client) {
+        const q = buildScanQuery('postgres', req);
+        const stream = new ScanStream(q.text, q.values, {
+          batchSize: req.chunkSize,
+          // Room for two batches: the next one is fetched while the consumer works on this one,
+          // so the server is not idle for a round trip per batch.
+          highWaterMark: 2 * req.chunkSize,
+          rowMode: 'array',
+          types: RAW_TEXT,
+        });
+        client.query(stream);
+        try {
+          yield* readChunks<RawRow>(stream, req.chunkSize);
+        } finally {
+          // Closes the cursor when the consumer stops early, so the rollback that follows can run.
+          stream.destroy();
+        }
+      },
+      'rollback',
+    );
+  }
+
+  /**
+   * Runs one scan's reads in a REPEATABLE READ READ ONLY transaction on a connection of its own,
+   * and leaves that connection clean: committed, rolled back, or discarded when it cannot be.
+   */
+  private async *readOnlyScan(
+    req: ScanRequest,
+    read: (client: Client) => AsyncIterable<RawRow[]>,
+    onEarlyStop: 'discard' | 'rollback',
+  ): AsyncGenerator<RawRow[]> {
     const { client, release } = await this.connect();
     let failure: Error | undefined;
     let finished = false;
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      yield* copyScan(client, req);
+      yield* read(client);
       await client.query('COMMIT');
       finished = true;
     } catch (err) {
       failure = err as Error;
       throw this.wrap(err, `scan ${qualifiedTable('postgres', req.table)}`);
     } finally {
-      if (!finished && !failure) {
-        // A COPY cannot be stopped halfway on its connection: discard the connection, which
-        // also ends the transaction on the server.
-        release(new Error('scan stopped early'));
-      } else if (failure && !isConnectionLost(failure)) {
+      if (finished) release();
+      else if (failure ? isConnectionLost(failure) : onEarlyStop === 'discard') release(failure ?? new Error('scan stopped early'));
+      else {
         await client.query('ROLLBACK').then(
           () => release(),
           (err: Error) => release(err),
         );
-      } else {
-        release(failure);
       }
-    }
-  }
-
-  private async *scanCursor(req: ScanRequest): AsyncGenerator<RawRow[]> {
-    const { client, release } = await this.connect();
-    let failure: Error | undefined;
-    let finished = false;
-    let stream: QueryStream | undefined;
-    try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const q = buildScanQuery('postgres', req);
-      stream = new ScanStream(q.text, q.values, {
-        batchSize: req.chunkSize,
-        // Room for two batches: the next one is fetched while the consumer works on this one,
-        // so the server is not idle for a round trip per batch.
-        highWaterMark: 2 * req.chunkSize,
-        rowMode: 'array',
-        types: RAW_TEXT,
-      });
-      client.query(stream);
-      yield* readChunks<RawRow>(stream, req.chunkSize);
-      await client.query('COMMIT');
-      finished = true;
-    } catch (err) {
-      failure = err as Error;
-      throw this.wrap(err, `scan ${qualifiedTable('postgres', req.table)}`);
-    } finally {
-      if (!finished && !failure) {
-        // The consumer stopped early: close the cursor and end the transaction so the
-        // connection goes back to the pool clean.
-        stream?.destroy();
-        try {
-          await client.query('ROLLBACK');
-        } catch (err) {
-          failure = err as Error;
-        }
-      } else if (failure && !isConnectionLost(failure)) {
-        try {
-          await client.query('ROLLBACK');
-        } catch (err) {
-          failure = err as Error;
-        }
-      }
-      release(failure && isConnectionLost(failure) ? failure : failure ? new Error('scan failed') : undefined);
     }
   }
 
