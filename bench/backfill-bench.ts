@@ -19,23 +19,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
+import { BENCH_MYSQL_URL, BENCH_PG_URL, benchArgs } from './cli-args.ts';
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i++) {
-  const a = process.argv[i]!;
-  if (a.startsWith('--')) {
-    const next = process.argv[i + 1];
-    if (next && !next.startsWith('--')) args.set(a.slice(2), (i++, next));
-    else args.set(a.slice(2), 'true');
-  }
-}
+const args = benchArgs();
 const ROWS = Number(args.get('rows') ?? 1_000_000);
 const DAYS = Number(args.get('days') ?? 28);
 const BATCH = Number(args.get('batch') ?? 7);
 const REPEAT = Number(args.get('repeat') ?? 1);
 const PROFILE = args.get('profile') === 'true';
-const PG_URL = process.env.RECKON_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const MY_URL = process.env.RECKON_BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
+const PG_URL = BENCH_PG_URL;
+const MY_URL = BENCH_MYSQL_URL;
 const SOURCE = `backfill_src_${ROWS}_${DAYS}`;
 const FROM = '2024-01-01';
 const TO = new Date(Date.UTC(2024, 0, 1 + DAYS)).toISOString().slice(0, 10);
