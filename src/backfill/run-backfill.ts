@@ -18,7 +18,7 @@ import { fromInt } from '../checks/exact.ts';
 import { bindWindow, copyWindow, describeAction, planCopy, RateLimiter, runCommand, type Action, type CopyPlan } from './actions.ts';
 import { cutWindows, windowsForRuns, type BatchWindow } from './batches.ts';
 import { findGaps, periodsBetween } from './gaps.ts';
-import { appendAudit, completedBatches, DEFAULT_STATE_TABLE, recordBatch, stateDdl, type AuditRecord } from './state.ts';
+import { appendAudit, auditDdl, completedBatches, insertAudit, DEFAULT_STATE_TABLE, recordBatch, stateDdl, type AuditRecord } from './state.ts';
 import { sqlTimestamp } from '../checks/window.ts';
 
 export interface BackfillOptions {
@@ -45,6 +45,8 @@ export interface BackfillOptions {
   job?: string;
   stateTable?: string;
   auditFile?: string;
+  /** Also record every batch in this table of the target (created if missing). */
+  auditTable?: string;
   dryRun?: boolean;
   chunkSize?: number;
   onProgress?: (p: BackfillProgress) => void;
@@ -215,6 +217,7 @@ export async function runBackfill(o: BackfillOptions): Promise<BackfillResult> {
     if (!o.dryRun) {
       await target.transaction(async (tx) => {
         await tx.exec(stateDdl(target.engine, stateTable));
+        if (o.auditTable) await tx.exec(auditDdl(target.engine, o.auditTable));
       });
     }
     done = await target
@@ -259,7 +262,7 @@ export async function runBackfill(o: BackfillOptions): Promise<BackfillResult> {
               result.done++;
               result.rows += r.rows;
               const rec: AuditRecord = { ...base, status: 'done', rows_written: r.rows, duration_ms: Date.now() - b0, verification: r.verification };
-              await logAudit(o, rec);
+              await logAudit(o, target, rec);
               o.onProgress?.({ done: result.done, total: todo.length, rows: result.rows, elapsedMs: Date.now() - t0 });
               return;
             } catch (err) {
@@ -267,7 +270,7 @@ export async function runBackfill(o: BackfillOptions): Promise<BackfillResult> {
               const message = err instanceof Error ? err.message : String(err);
               const retry = !verification && isTransient(err) && attempt <= retries && !stopped;
               const rec: AuditRecord = { ...base, status: 'failed', rows_written: 0, duration_ms: Date.now() - b0, verification, error: message };
-              await logAudit(o, rec);
+              await logAudit(o, target, rec);
               if (retry) {
                 await sleep(Math.min(30_000, 500 * 2 ** (attempt - 1)));
                 continue;
@@ -286,7 +289,8 @@ export async function runBackfill(o: BackfillOptions): Promise<BackfillResult> {
   }
 }
 
-async function logAudit(o: BackfillOptions, rec: AuditRecord): Promise<void> {
+async function logAudit(o: BackfillOptions, target: Target, rec: AuditRecord): Promise<void> {
   o.onBatch?.(rec);
   if (o.auditFile) await appendAudit(o.auditFile, rec);
+  if (o.auditTable) await target.transaction((tx) => insertAudit(tx, target.engine, o.auditTable!, rec));
 }

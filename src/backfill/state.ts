@@ -59,3 +59,31 @@ export interface AuditRecord {
 export async function appendAudit(file: string, record: AuditRecord): Promise<void> {
   await appendFile(file, JSON.stringify(record) + '\n');
 }
+
+export function auditDdl(engine: Engine, name: string): string {
+  const t = table(engine, name);
+  return engine === 'postgres'
+    ? `CREATE TABLE IF NOT EXISTS ${t} (time timestamptz NOT NULL, job text NOT NULL, batch_start text NOT NULL, batch_end text NOT NULL, status text NOT NULL, attempt integer NOT NULL, rows_written bigint NOT NULL, duration_ms integer NOT NULL, verification text, error text)`
+    : `CREATE TABLE IF NOT EXISTS ${t} (time datetime(6) NOT NULL, job varchar(255) NOT NULL, batch_start varchar(32) NOT NULL, batch_end varchar(32) NOT NULL, status varchar(8) NOT NULL, attempt int NOT NULL, rows_written bigint NOT NULL, duration_ms int NOT NULL, verification text, error text)`;
+}
+
+/** One audit record as a row of the audit table (written outside the batch's transaction, so failures stay). */
+export async function insertAudit(tx: TargetTx, engine: Engine, name: string, r: AuditRecord): Promise<void> {
+  const values = [
+    r.time.replace('T', ' ').replace('Z', ''),
+    r.job,
+    r.window.start,
+    r.window.end,
+    r.status,
+    r.attempt,
+    r.rows_written,
+    r.duration_ms,
+    r.verification ? `${r.verification.ok ? 'ok' : 'failed'}: ${r.verification.detail}` : null,
+    r.error ?? null,
+  ];
+  const marks = values.map((_, i) => ph(engine, i + 1)).join(', ');
+  await tx.exec(
+    `INSERT INTO ${table(engine, name)} (time, job, batch_start, batch_end, status, attempt, rows_written, duration_ms, verification, error) VALUES (${marks})`,
+    values,
+  );
+}

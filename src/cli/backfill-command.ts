@@ -34,6 +34,7 @@ export interface BackfillCommandOptions {
   retries?: number;
   job?: string;
   stateTable?: string;
+  auditTable?: string;
   audit?: string;
   dryRun?: boolean;
   format: 'text' | 'json';
@@ -48,7 +49,7 @@ type Obj = Record<string, unknown>;
 const CONFIG_KEYS = new Set([
   'target', 'source', 'column', 'from', 'to', 'grain', 'batch', 'gaps', 'sql', 'command', 'copy', 'where', 'sourceWhere',
   'tolerance', 'minRows', 'concurrency', 'pause', 'maxRowsPerSecond', 'statementTimeout', 'retries', 'job', 'stateTable',
-  'audit', 'dryRun', 'format', 'output', 'progress',
+  'audit', 'auditTable', 'dryRun', 'format', 'output', 'progress',
 ]);
 
 function fromConfig(section: Obj): Partial<BackfillCommandOptions> {
@@ -131,6 +132,7 @@ async function resolveOptions(o: BackfillCommandOptions): Promise<BackfillOption
     job: merged.job,
     stateTable: merged.stateTable,
     auditFile: merged.audit ?? 'reckon-backfill.jsonl',
+    auditTable: merged.auditTable,
     dryRun: merged.dryRun,
   };
 }

@@ -179,6 +179,7 @@ function buildProgram(io: Io, setResult: (p: Promise<number>) => void): Command 
     .option('--job <name>', 'checkpoint name (default: derived from the table, range, batch and action)')
     .option('--state-table <name>', 'checkpoint table in the target (default reckon_backfill_state, next to the target table)')
     .option('--audit <file>', 'JSONL audit log of every batch (default reckon-backfill.jsonl)')
+    .option('--audit-table <name>', 'also record every batch (failures too) in this table of the target, created if missing')
     .option('--dry-run', 'print the plan (batches, action, estimated rows) and touch nothing')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
