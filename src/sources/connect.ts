@@ -24,6 +24,15 @@ export function openSource(url: string, options: SourceOptions = {}): Source {
     opts.maxConnections = n;
     parsed.searchParams.delete('reckon_connections');
   }
+  // libpq's connect_timeout (seconds), honoured for both engines: a server that accepts the TCP
+  // connection and never answers must fail a batch job, not hang it.
+  const connectTimeout = parsed.searchParams.get('connect_timeout');
+  if (connectTimeout !== null) {
+    const secs = Number(connectTimeout);
+    if (!Number.isFinite(secs) || secs <= 0) throw new ReckonError('CONFIG', `connect_timeout must be a positive number of seconds in ${redactUrl(url)}`);
+    opts.connectTimeoutMs = secs * 1000;
+    parsed.searchParams.delete('connect_timeout');
+  }
   const read = parsed.searchParams.get('reckon_read');
   if (read !== null) {
     if (read !== 'copy' && read !== 'cursor') throw new ReckonError('CONFIG', `reckon_read must be copy or cursor in ${redactUrl(url)}`);

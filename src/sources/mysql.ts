@@ -89,6 +89,7 @@ export class MySqlSource implements Source {
       bigNumberStrings: true,
       decimalNumbers: false,
       multipleStatements: false,
+      connectTimeout: options.connectTimeoutMs ?? 30_000,
     };
     const socket = u.searchParams.get('socket');
     if (socket) config.socketPath = socket;

@@ -79,6 +79,7 @@ export class PostgresSource implements Source {
   private sharedTurn: Promise<void> = Promise.resolve();
   private readonly single: boolean;
   private readonly read: 'copy' | 'cursor';
+  private readonly connectTimeoutMs: number;
   private closed = false;
 
   constructor(url: string, options: SourceOptions = {}) {
@@ -86,6 +87,7 @@ export class PostgresSource implements Source {
     this.label = redactUrl(url);
     this.single = options.maxConnections === 1;
     this.read = options.pgRead ?? 'copy';
+    this.connectTimeoutMs = options.connectTimeoutMs ?? 30_000;
     const timeout = options.statementTimeoutMs ?? 0;
     const config: pg.PoolConfig = {
       connectionString: url,
@@ -93,6 +95,7 @@ export class PostgresSource implements Source {
       types: RAW_TEXT,
       statement_timeout: timeout > 0 ? timeout : undefined,
       application_name: 'reckon',
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 30_000,
     };
     if (!this.single) {
       this.pool = new pg.Pool(config);
@@ -129,7 +132,7 @@ export class PostgresSource implements Source {
       this.sharedTurn = new Promise<void>((resolve) => (done = resolve));
       await previous;
       this.shared ??= (async () => {
-        const c = new pg.Client({ connectionString: this.url, types: RAW_TEXT, application_name: 'reckon' });
+        const c = new pg.Client({ connectionString: this.url, types: RAW_TEXT, application_name: 'reckon', connectionTimeoutMillis: this.connectTimeoutMs });
         c.on('error', () => {});
         await c.connect();
         // One snapshot for every read of this source.

@@ -74,6 +74,8 @@ export interface SourceOptions {
    * (pg-query-stream) for servers and poolers that do not support COPY.
    */
   pgRead?: 'copy' | 'cursor';
+  /** How long to wait for a connection to be ready, in milliseconds (default 30 s). */
+  connectTimeoutMs?: number;
   /** Per-statement timeout in milliseconds (0: none). */
   statementTimeoutMs?: number;
 }

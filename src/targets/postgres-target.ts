@@ -24,6 +24,7 @@ export class PostgresTarget implements Target {
       max: options.maxConnections ?? 4,
       types: RAW_TEXT,
       application_name: 'reckon-backfill',
+      connectionTimeoutMillis: 30_000,
       statement_timeout: options.statementTimeoutMs && options.statementTimeoutMs > 0 ? options.statementTimeoutMs : undefined,
     });
     this.pool.on('error', () => {});
