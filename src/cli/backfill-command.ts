@@ -37,7 +37,8 @@ export interface BackfillCommandOptions {
   auditTable?: string;
   audit?: string;
   dryRun?: boolean;
-  format: 'text' | 'json';
+  /** undefined: the config file's, else text. */
+  format?: 'text' | 'json';
   output?: string;
   progress?: boolean;
   stderr: (s: string) => void;
@@ -73,7 +74,8 @@ function fromConfig(section: Obj): Partial<BackfillCommandOptions> {
   return out as Partial<BackfillCommandOptions>;
 }
 
-async function resolveOptions(o: BackfillCommandOptions): Promise<BackfillOptions> {
+/** The backfill to run, and how to report it (flags first, then the config file). */
+async function resolveOptions(o: BackfillCommandOptions): Promise<{ opts: BackfillOptions; report: Pick<BackfillCommandOptions, 'format' | 'output' | 'progress'> }> {
   let merged: BackfillCommandOptions = o;
   if (o.config) {
     const text = await readFile(o.config, 'utf8').catch((err: Error) => {
@@ -112,7 +114,7 @@ async function resolveOptions(o: BackfillCommandOptions): Promise<BackfillOption
   if (statementTimeoutMs === null) problems.push('--statement-timeout: expected a duration such as 10m');
   if (problems.length) throw new ReckonError('CONFIG', `backfill: ${problems.join('; ')}`);
   const action: Action = merged.sql ? { kind: 'sql', sql: merged.sql } : merged.command ? { kind: 'command', command: merged.command } : { kind: 'copy' };
-  return {
+  const opts: BackfillOptions = {
     target: { url: merged.targetUrl!, table: merged.targetTable!, where: merged.where },
     source: merged.source ? { url: merged.source[0]!, table: merged.source[1]!, where: merged.sourceWhere } : undefined,
     column: merged.column!,
@@ -135,6 +137,10 @@ async function resolveOptions(o: BackfillCommandOptions): Promise<BackfillOption
     auditTable: merged.auditTable,
     dryRun: merged.dryRun,
   };
+  if (merged.format !== undefined && merged.format !== 'text' && merged.format !== 'json') {
+    throw new ReckonError('CONFIG', 'backfill: format must be text or json');
+  }
+  return { opts, report: { format: merged.format, output: merged.output, progress: merged.progress } };
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -167,8 +173,8 @@ function textReport(r: BackfillResult, opts: BackfillOptions): string {
 
 /** Exit 0 filled (or nothing to do), 1 a batch failed verification, 2 an error. */
 export async function backfillCommand(o: BackfillCommandOptions): Promise<number> {
-  const opts = await resolveOptions(o);
-  const showProgress = o.progress ?? process.stderr.isTTY === true;
+  const { opts, report } = await resolveOptions(o);
+  const showProgress = report.progress ?? process.stderr.isTTY === true;
   opts.onProgress = showProgress
     ? (p) => {
         const eta = p.done > 0 ? Math.round(((p.total - p.done) * p.elapsedMs) / p.done / 1000) : 0;
@@ -177,9 +183,9 @@ export async function backfillCommand(o: BackfillCommandOptions): Promise<number
     : undefined;
   const result = await runBackfill(opts);
   if (showProgress && process.stderr.isTTY) o.stderr('\r\x1b[K');
-  const out = await openOutput(o.output);
+  const out = await openOutput(report.output);
   try {
-    await out.write(o.format === 'json' ? JSON.stringify(result, null, 2) + '\n' : textReport(result, opts));
+    await out.write(report.format === 'json' ? JSON.stringify(result, null, 2) + '\n' : textReport(result, opts));
   } finally {
     await out.close();
   }

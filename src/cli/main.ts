@@ -181,7 +181,7 @@ function buildProgram(io: Io, setResult: (p: Promise<number>) => void): Command 
     .option('--audit <file>', 'JSONL audit log of every batch (default reckon-backfill.jsonl)')
     .option('--audit-table <name>', 'also record every batch (failures too) in this table of the target, created if missing')
     .option('--dry-run', 'print the plan (batches, action, estimated rows) and touch nothing')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--format <format>', 'output format (default text)').choices(['text', 'json']))
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('--progress', 'show progress on stderr (default: when stderr is a terminal)')
     .option('--no-progress', 'never show progress')
@@ -191,7 +191,7 @@ function buildProgram(io: Io, setResult: (p: Promise<number>) => void): Command 
           ...(o as Partial<import('./backfill-command.ts').BackfillCommandOptions>),
           targetUrl,
           targetTable,
-          format: o.format as 'text' | 'json',
+          format: o.format as 'text' | 'json' | undefined,
           progress: o.progress as boolean | undefined,
           stderr: io.stderr,
         }),

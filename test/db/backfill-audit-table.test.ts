@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,5 +33,20 @@ describe.each(ENGINES)('backfill audit table on %s', (engine) => {
       ['2024-01-03', 'failed', 0],
     ]);
     expect(String(rows[2]![3])).toMatch(/^failed: periods still below 1 row/);
+  });
+
+  it('takes the report format from the config file unless a flag says otherwise', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'reckon-bfcfg-'));
+    const config = join(dir, 'backfill.yaml');
+    writeFileSync(
+      config,
+      `backfill:\n  target: { url: "${db.url}", table: "${db.table('dst')}" }\n  column: d\n  from: 2024-01-01\n  to: 2024-01-03\n` +
+        `  sql: "INSERT INTO ${db.table('dst')} SELECT id, d FROM ${db.table('src')} WHERE d >= :start AND d < :end"\n  dry_run: true\n  format: json\n`,
+    );
+    const asJson = await runCli(['backfill', '--config', config, '--audit', join(dir, 'a.jsonl')]);
+    expect(asJson.code).toBe(0);
+    expect(JSON.parse(asJson.stdout)).toMatchObject({ dryRun: true });
+    const asText = await runCli(['backfill', '--config', config, '--format', 'text', '--audit', join(dir, 'a.jsonl')]);
+    expect(asText.stdout).toMatch(/^plan for job/);
   });
 });
