@@ -29,6 +29,9 @@ class BoundedQueue<T> {
   private inFlight = 0;
   private wakeConsumer: (() => void) | undefined;
   private wakeProducer: (() => void) | undefined;
+  private markConsumed!: () => void;
+  /** Resolves once the consumer has taken every item after end(), or the queue was cancelled. */
+  readonly consumed = new Promise<void>((resolve) => (this.markConsumed = resolve));
 
   constructor(private readonly capacity: number) {}
 
@@ -57,6 +60,7 @@ class BoundedQueue<T> {
   cancel(): void {
     this.cancelled = true;
     this.wakeProducer?.();
+    this.markConsumed();
   }
 
   async *drain(): AsyncGenerator<T> {
@@ -75,6 +79,7 @@ class BoundedQueue<T> {
         continue;
       }
       if (this.ended) {
+        this.markConsumed();
         if (this.error !== undefined) throw this.error;
         return;
       }
@@ -86,8 +91,9 @@ class BoundedQueue<T> {
 
 /**
  * Runs up to `concurrency` tasks at once and yields their items in task order, as a sequential
- * run would. Each task may run ahead of the consumer by at most `buffer` items, so memory stays
- * bounded however many items a task produces. Stopping early stops every task.
+ * run would. Each task may run ahead of the consumer by at most `buffer` items, and a task keeps
+ * its slot until its items are consumed, so at most `concurrency * buffer` items wait, however
+ * many items the tasks produce. Stopping early stops every task.
  */
 export async function* orderedParallel<T>(
   tasks: ReadonlyArray<() => AsyncIterable<T>>,
@@ -115,6 +121,10 @@ export async function* orderedParallel<T>(
       } catch (err) {
         q.end(err);
       }
+      // Keep the slot until the consumer has taken this task's items: a finished task whose
+      // queue still waits would otherwise let one more task start, and with very uneven ranges
+      // the waiting queues (each up to `buffer` items) would add up without bound.
+      await q.consumed;
     }),
   );
   try {
