@@ -2,14 +2,16 @@
  * The diff of two tables: resolves keys and columns from both catalogs, plans key ranges, streams
  * both sides through normalisation into the merge-join, and turns merge events into DiffEvents.
  */
-import { ReckonError, isConnectionLost } from '../errors.ts';
+import { ReckonError } from '../errors.ts';
 import { pairNormalizers, type Normalizer } from '../normalize/values.ts';
 import { openSource } from '../sources/connect.ts';
 import { buildNullKeyQuery, parseTableName } from '../sources/dialect.ts';
 import type { ScanRequest, Source } from '../sources/source.ts';
-import type { ColumnInfo, DiffEvent, DiffProgress, DiffSummary, Key, KeyRange, LogicalType, TableInfo, TableRef } from '../types.ts';
+import type { DiffEvent, DiffProgress, DiffSummary, Key, KeyRange, LogicalType } from '../types.ts';
 import { keyComparator, keyOrderFor } from './compare-keys.ts';
 import { mergeJoin, type CanonicalRow, type MergeCounts, type MergeEvent } from './merge-join.ts';
+import { normalizedScan, nullKeyError } from './normalized-scan.ts';
+import { planColumns, tableLabel } from './plan-columns.ts';
 import { orderedParallel, rangesFromBoundaries } from './plan.ts';
 
 /** One side of a diff: a URL (opened and closed by the run) or an open Source, and a table. */
@@ -43,140 +45,10 @@ export interface DiffOptions {
   onRetry?: (info: { side: 'left' | 'right'; attempt: number; error: Error }) => void;
 }
 
-/** A column compared on both sides. */
-interface ColumnPair {
-  name: string;
-  left: ColumnInfo;
-  right: ColumnInfo;
-}
-
-interface Plan {
-  keys: ColumnPair[];
-  compared: ColumnPair[];
-  leftOnly: string[];
-  rightOnly: string[];
-}
-
-function findColumn(info: TableInfo, name: string): ColumnInfo | undefined {
-  return info.columns.find((c) => c.name === name) ?? info.columns.find((c) => c.name.toLowerCase() === name.toLowerCase());
-}
-
-function tableLabel(t: TableRef): string {
-  return t.schema ? `${t.schema}.${t.name}` : t.name;
-}
-
-/** Decides key and compared columns from both catalogs; every mistake is a SCHEMA/CONFIG error. */
-export function planColumns(left: TableInfo, right: TableInfo, key: string[] | undefined, columns: string[] | undefined): Plan {
-  const keyNames = key && key.length > 0 ? key : left.primaryKey;
-  if (keyNames.length === 0) {
-    throw new ReckonError(
-      'SCHEMA',
-      `table ${tableLabel(left.table)} has no primary key: name unique key columns with --key`,
-    );
-  }
-  const pair = (name: string, what: string): ColumnPair => {
-    const l = findColumn(left, name);
-    if (!l) throw new ReckonError('SCHEMA', `${what} ${name} does not exist in the left table ${tableLabel(left.table)}`);
-    const r = findColumn(right, name);
-    if (!r) throw new ReckonError('SCHEMA', `${what} ${name} does not exist in the right table ${tableLabel(right.table)}`);
-    return { name: l.name, left: l, right: r };
-  };
-  const keys = keyNames.map((n) => pair(n, 'key column'));
-  for (const k of keys) {
-    const lo = keyOrderFor(k.left.logicalType);
-    const ro = keyOrderFor(k.right.logicalType);
-    if ((lo === 'number') !== (ro === 'number')) {
-      throw new ReckonError(
-        'SCHEMA',
-        `key column ${k.name} is ${k.left.nativeType} on the left but ${k.right.nativeType} on the right: ` +
-          `keys must order the same way on both sides`,
-      );
-    }
-  }
-  const isKey = (c: ColumnInfo, side: 'left' | 'right') => keys.some((k) => k[side] === c);
-  let compared: ColumnPair[];
-  const leftOnly: string[] = [];
-  const rightOnly: string[] = [];
-  // An explicit empty list compares keys only (the keys check uses that).
-  if (columns) {
-    compared = columns.map((n) => pair(n, 'column')).filter((p) => !isKey(p.left, 'left'));
-  } else {
-    compared = [];
-    for (const l of left.columns) {
-      if (isKey(l, 'left')) continue;
-      const r = findColumn(right, l.name);
-      if (r) compared.push({ name: l.name, left: l, right: r });
-      else leftOnly.push(l.name);
-    }
-    for (const r of right.columns) {
-      if (!isKey(r, 'right') && !findColumn(left, r.name)) rightOnly.push(r.name);
-    }
-  }
-  return { keys, compared, leftOnly, rightOnly };
-}
-
 function combineWhere(a: string | undefined, b: string | undefined): string | undefined {
   const parts = [a, b].filter((x): x is string => !!x && x.trim().length > 0);
   if (parts.length === 0) return undefined;
   return parts.map((p) => `(${p})`).join(' AND ');
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/** The error for a row whose key column `column` is NULL. */
-function nullKeyError(req: ScanRequest, column: number): ReckonError {
-  const name = req.keyColumns[column]?.name ?? '?';
-  return new ReckonError(
-    'SCHEMA',
-    `key column ${name} is NULL in a row of ${tableLabel(req.table)}: key columns must not be NULL; ` +
-      `choose NOT NULL unique columns with --key`,
-  );
-}
-
-/**
- * Scans one side of one range, normalising rows in place, and after a lost connection reopens
- * the scan just after the last key already delivered, so no row is read twice or skipped.
- */
-async function* normalizedScan(
-  source: Source,
-  req: ScanRequest,
-  normalizers: readonly Normalizer[],
-  /** Columns made canonical as they are read: the keys, and columns raw text cannot compare. */
-  eager: readonly number[],
-  retries: number,
-  onRetry: (attempt: number, error: Error) => void,
-): AsyncGenerator<CanonicalRow[]> {
-  const keyLength = req.keyColumns.length;
-  let after = req.range.after;
-  let attempt = 0;
-  for (;;) {
-    try {
-      for await (const chunk of source.scan({ ...req, range: { ...req.range, after } })) {
-        for (const row of chunk as (string | number | null)[][]) {
-          for (let i = 0; i < keyLength; i++) {
-            // NULL equals nothing, and the engines sort it at opposite ends: such a row can be
-            // neither matched nor ordered, so it is an error rather than a guess.
-            if (row[i] === null) throw nullKeyError(req, i);
-          }
-          // Only keys (they decide the merge order) and eager columns are made canonical here;
-          // other values stay raw until a comparison or an event needs them.
-          for (const i of eager) row[i] = normalizers[i]!(row[i] as string | null);
-        }
-        const last = chunk[chunk.length - 1];
-        if (last) after = last.slice(0, keyLength) as Key;
-        attempt = 0;
-        yield chunk as CanonicalRow[];
-      }
-      return;
-    } catch (err) {
-      if (!isConnectionLost(err) || attempt >= retries) throw err;
-      attempt++;
-      onRetry(attempt, err as Error);
-      await sleep(Math.min(10_000, 250 * 2 ** (attempt - 1)));
-    }
-  }
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);

@@ -1,0 +1,66 @@
+/** One side of one key range, read with retries and with keys made canonical as rows arrive. */
+import { ReckonError, isConnectionLost } from '../errors.ts';
+import type { Normalizer } from '../normalize/values.ts';
+import type { ScanRequest, Source } from '../sources/source.ts';
+import type { Key } from '../types.ts';
+import type { CanonicalRow } from './merge-join.ts';
+import { tableLabel } from './plan-columns.ts';
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** The error for a row whose key column `column` is NULL. */
+export function nullKeyError(req: ScanRequest, column: number): ReckonError {
+  const name = req.keyColumns[column]?.name ?? '?';
+  return new ReckonError(
+    'SCHEMA',
+    `key column ${name} is NULL in a row of ${tableLabel(req.table)}: key columns must not be NULL; ` +
+      `choose NOT NULL unique columns with --key`,
+  );
+}
+
+/**
+ * Scans one side of one range, normalising rows in place, and after a lost connection reopens
+ * the scan just after the last key already delivered, so no row is read twice or skipped.
+ */
+export async function* normalizedScan(
+  source: Source,
+  req: ScanRequest,
+  normalizers: readonly Normalizer[],
+  /** Columns made canonical as they are read: the keys, and columns raw text cannot compare. */
+  eager: readonly number[],
+  retries: number,
+  onRetry: (attempt: number, error: Error) => void,
+): AsyncGenerator<CanonicalRow[]> {
+  const keyLength = req.keyColumns.length;
+  let after = req.range.after;
+  let attempt = 0;
+  for (;;) {
+    try {
+      for await (const chunk of source.scan({ ...req, range: { ...req.range, after } })) {
+        for (const row of chunk as (string | number | null)[][]) {
+          for (let i = 0; i < keyLength; i++) {
+            // NULL equals nothing, and the engines sort it at opposite ends: such a row can be
+            // neither matched nor ordered, so it is an error rather than a guess.
+            if (row[i] === null) throw nullKeyError(req, i);
+          }
+          // Only keys (they decide the merge order) and eager columns are made canonical here;
+          // other values stay raw until a comparison or an event needs them.
+          for (const i of eager) row[i] = normalizers[i]!(row[i] as string | null);
+        }
+        const last = chunk[chunk.length - 1];
+        if (last) after = last.slice(0, keyLength) as Key;
+        attempt = 0;
+        yield chunk as CanonicalRow[];
+      }
+      return;
+    } catch (err) {
+      if (!isConnectionLost(err) || attempt >= retries) throw err;
+      attempt++;
+      onRetry(attempt, err as Error);
+      await sleep(Math.min(10_000, 250 * 2 ** (attempt - 1)));
+    }
+  }
+}
+
