@@ -4,9 +4,8 @@
  * status changed since their previous run.
  */
 import { appendFile, readFile } from 'node:fs/promises';
-import mysql from 'mysql2/promise';
-import pg from 'pg';
 import { ReckonError, redactUrl, scrubSecrets } from '../errors.ts';
+import { openTarget } from '../targets/connect-target.ts';
 import { qualifiedTable, parseTableName, type Engine } from '../sources/dialect.ts';
 import type { RunResult, Status } from './results.ts';
 
@@ -52,38 +51,16 @@ function engineOf(url: string): Engine {
 
 /** Runs fn with a short-lived writable connection to the history database. */
 async function withConnection<T>(url: string, fn: (exec: (sql: string, values?: unknown[]) => Promise<unknown[][]>) => Promise<T>): Promise<T> {
+  // The history is the one thing reckon check writes: through a Target, like backfill, so no
+  // driver is used here directly.
+  const target = openTarget(url, { maxConnections: 1 });
   try {
-    if (engineOf(url) === 'postgres') {
-      const c = new pg.Client({ connectionString: url, application_name: 'reckon-history' });
-      await c.connect();
-      try {
-        return await fn(async (sql, values) => (await c.query({ text: sql, values, rowMode: 'array' })).rows as unknown[][]);
-      } finally {
-        await c.end();
-      }
-    }
-    const u = new URL(url);
-    const c = await mysql.createConnection({
-      host: u.hostname,
-      port: Number(u.port || 3306),
-      user: decodeURIComponent(u.username || 'root'),
-      password: decodeURIComponent(u.password),
-      database: decodeURIComponent(u.pathname.slice(1)) || undefined,
-      dateStrings: true,
-      supportBigNumbers: true,
-      bigNumberStrings: true,
-    });
-    try {
-      return await fn(async (sql, values) => {
-        const [rows] = await c.query({ sql, values, rowsAsArray: true });
-        return rows as unknown[][];
-      });
-    } finally {
-      await c.end();
-    }
+    return await target.transaction((tx) => fn((sql, values) => tx.query(sql, values)));
   } catch (err) {
     if (err instanceof ReckonError) throw err;
     throw new ReckonError('CONNECTION', `history database ${redactUrl(url)}: ${scrubSecrets((err as Error).message, [url])}`, { cause: err });
+  } finally {
+    await target.close();
   }
 }
 
