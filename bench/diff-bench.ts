@@ -16,7 +16,13 @@
  * default 1), --stages (also time a read-only run, to split the wall time into reading and the
  * rest), --rev COMMIT (run reckon from an exported snapshot of that commit instead of the working
  * tree), --profile (CPU profile of one run per pairing, summarised by part), --pg-url,
- * --maria-url (or RECKON_BENCH_PG / RECKON_BENCH_MARIA), --out FILE.
+ * --maria-url (or RECKON_BENCH_PG / RECKON_BENCH_MARIA), --out FILE, --results FILE (the same
+ * report, default bench/RESULTS.md).
+ *
+ * --with-pg-comparator (default on; --without-pg-comparator turns it off): for pg-pg, a
+ * pg_comparator run is interleaved with each floor and reckon run, timed the same way and checked
+ * against the truth; see bench/pg-comparator.ts for the set-up and the mode it runs in. When it
+ * cannot be installed or set up, the bench goes on without it and the report says why.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
@@ -27,6 +33,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { driftStep, ensureTables, tableNames, truthFor, type Truth } from './generate.ts';
 import { measureBaselineRss, measureFloor, measureReckon, type ReckonInvocation, type ReckonResult, type Side } from './measure.ts';
+import { ensurePgComparator, measurePgComparator, PGC_OPTIONS, type PgcAvailability, type PgcResult } from './pg-comparator.ts';
 import { formatSummary, summariseFile } from './profile-summary.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -89,6 +96,9 @@ const { values } = parseArgs({
     'pg-url': { type: 'string', default: process.env.RECKON_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test' },
     'maria-url': { type: 'string', default: process.env.RECKON_BENCH_MARIA ?? 'mysql://root@127.0.0.1:3306/test' },
     out: { type: 'string', default: join(ROOT, 'bench/out/latest.md') },
+    results: { type: 'string', default: join(ROOT, 'bench/RESULTS.md') },
+    'with-pg-comparator': { type: 'boolean', default: true },
+    'without-pg-comparator': { type: 'boolean', default: false },
     rev: { type: 'string' },
   },
 });
@@ -181,6 +191,10 @@ interface Row {
   floors: number[];
   floorSides: number[][];
   runs: ReckonResult[];
+  /** pg-pg with --with-pg-comparator: pg_comparator runs, interleaved with the rest. */
+  pgc: PgcResult[];
+  pgcCorrect: boolean;
+  pgcMismatches: string[];
   /** With --stages: runs that only read both sides through the sources, interleaved with the rest. */
   scans: ReckonResult[];
   correct: boolean;
@@ -194,13 +208,22 @@ function check(truth: Truth, r: ReckonResult): string | undefined {
   return wrong.length ? wrong.map((k) => `${k} ${s[k]} ≠ ${truth[k]}`).join(', ') : undefined;
 }
 
+/** pg_comparator's INSERT / DELETE / UPDATE lines against the truth's left_only / right_only / changed. */
+function checkPgc(truth: Truth, r: PgcResult): string | undefined {
+  const got = { left_only: r.inserts, right_only: r.deletes, changed: r.updates } as const;
+  const wrong = (['left_only', 'right_only', 'changed'] as const).filter((k) => got[k] !== truth[k]);
+  return wrong.length ? wrong.map((k) => `${k} ${got[k]} ≠ ${truth[k]}`).join(', ') : undefined;
+}
+
 const fmt = (n: number, d = 2) => n.toFixed(d);
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 
 function tableOf(rows: Row[]): string {
+  const withPgc = rows.some((r) => r.pgc.length);
   const lines = [
-    '| pairing | rows | drift | reckon wall s | floor s | ratio | rows/s | peak RSS MB | correct |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| pairing | rows | drift | reckon wall s | floor s | ratio | rows/s | peak RSS MB | correct |' +
+      (withPgc ? ' pg_comparator wall s | pg_comparator / floor | reckon / pg_comparator | pg_comparator correct |' : ''),
+    '|---|---:|---:|---:|---:|---:|---:|---:|---|' + (withPgc ? '---:|---:|---:|---|' : ''),
   ];
   for (const r of rows) {
     const wall = median(r.runs.map((x) => x.wall));
@@ -208,8 +231,13 @@ function tableOf(rows: Row[]): string {
     const ratio = wall / floor;
     const rss = Math.max(...r.runs.map((x) => x.rssMb));
     const rate = (r.truth.left_rows + r.truth.right_rows) / wall;
+    let pgc = '';
+    if (withPgc && r.pgc.length) {
+      const pw = median(r.pgc.map((x) => x.wall));
+      pgc = ` ${fmt(pw)} | ${fmt(pw / floor)} | ${fmt(wall / pw)} | ${r.pgcCorrect ? 'yes' : `NO: ${r.pgcMismatches[0]}`} |`;
+    } else if (withPgc) pgc = ' – | – | – | – |';
     lines.push(
-      `| ${r.pairing} | ${int(r.rows)} | ${driftText} | ${fmt(wall)} | ${fmt(floor)} | ${fmt(ratio)}${ratio > TARGET_RATIO ? ' ✗' : ' ✓'} | ${int(rate)} | ${fmt(rss, 0)}${rss > TARGET_RSS_MB ? ' ✗' : ' ✓'} | ${r.correct ? 'yes' : `NO: ${r.mismatches[0]}`} |`,
+      `| ${r.pairing} | ${int(r.rows)} | ${driftText} | ${fmt(wall)} | ${fmt(floor)} | ${fmt(ratio)}${ratio > TARGET_RATIO ? ' ✗' : ' ✓'} | ${int(rate)} | ${fmt(rss, 0)}${rss > TARGET_RSS_MB ? ' ✗' : ' ✓'} | ${r.correct ? 'yes' : `NO: ${r.mismatches[0]}`} |${pgc}`,
     );
   }
   return lines.join('\n') + '\n';
@@ -251,15 +279,19 @@ function stagesOf(rows: Row[]): string {
 }
 
 function detailsOf(rows: Row[]): string {
+  const withPgc = rows.some((r) => r.pgc.length);
   const lines = [
-    '| pairing | rows | run | floor s (left / right client) | reckon wall s | reckon CPU s | reckon engine s | RSS MB | exit |',
-    '|---|---:|---:|---|---:|---:|---:|---:|---:|',
+    '| pairing | rows | run | floor s (left / right client) | reckon wall s | reckon CPU s | reckon engine s | RSS MB | exit |' +
+      (withPgc ? ' pg_comparator wall s | pg_comparator client CPU s | pg_comparator client RSS MB | INSERT / DELETE / UPDATE lines |' : ''),
+    '|---|---:|---:|---|---:|---:|---:|---:|---:|' + (withPgc ? '---:|---:|---:|---|' : ''),
   ];
   for (const r of rows) {
     r.runs.forEach((x, i) => {
       const sides = r.floorSides[i]!.map((s) => fmt(s)).join(' / ');
+      const p = r.pgc[i];
+      const pgc = !withPgc ? '' : p ? ` ${fmt(p.wall)} | ${fmt(p.cpu)} | ${fmt(p.rssMb, 0)} | ${p.inserts} / ${p.deletes} / ${p.updates} |` : ' – | – | – | – |';
       lines.push(
-        `| ${r.pairing} | ${int(r.rows)} | ${i + 1} | ${fmt(r.floors[i]!)} (${sides}) | ${fmt(x.wall)} | ${fmt(x.cpu)} | ${fmt(x.summary.elapsed_ms / 1000)} | ${fmt(x.rssMb, 0)} | ${x.exitCode} |`,
+        `| ${r.pairing} | ${int(r.rows)} | ${i + 1} | ${fmt(r.floors[i]!)} (${sides}) | ${fmt(x.wall)} | ${fmt(x.cpu)} | ${fmt(x.summary.elapsed_ms / 1000)} | ${fmt(x.rssMb, 0)} | ${x.exitCode} |${pgc}`,
       );
     });
   }
@@ -279,6 +311,14 @@ async function main(): Promise<void> {
   log(`reckon diff bench: rows ${sizes.map(int).join(', ')}, drift ${driftText} (step ${step || 'none'}), pairings ${pairings.join(', ')}, repeat ${repeat}, via ${via}`);
   log(`machine: ${info.cores} cores, ${info.memory}, PostgreSQL ${info.PostgreSQL}, MariaDB ${info.MariaDB}, load ${os.loadavg().map((l) => fmt(l)).join(' ')}`);
 
+  let pgcInfo: PgcAvailability | undefined;
+  if (pairings.includes('pg-pg')) {
+    if (values['without-pg-comparator'] || !values['with-pg-comparator']) pgcInfo = { available: false, note: 'turned off (--without-pg-comparator)' };
+    else pgcInfo = ensurePgComparator(urls.postgres, log);
+    log(`pg_comparator: ${pgcInfo.available ? `${pgcInfo.version}, ${PGC_OPTIONS.join(' ')} (${pgcInfo.note})` : `skipped: ${pgcInfo.note}`}`);
+  }
+  const withPgc = pgcInfo?.available === true;
+
   const baselineRss = await measureBaselineRss(via, tree.dir);
   log(`reckon process baseline (loads, diffs nothing): ${fmt(baselineRss, 0)} MB RSS`);
 
@@ -294,13 +334,24 @@ async function main(): Promise<void> {
     for (const p of pairings) {
       const { left, right } = sidesOf(p, n);
       const inv: ReckonInvocation = { via, left, right, concurrency, chunkSize, cwd: tree.dir };
-      const row: Row = { pairing: p, rows: n, truth, floors: [], floorSides: [], runs: [], scans: [], correct: true, mismatches: [], load: [os.loadavg()[0]!, 0] };
+      const row: Row = { pairing: p, rows: n, truth, floors: [], floorSides: [], runs: [], pgc: [], pgcCorrect: true, pgcMismatches: [], scans: [], correct: true, mismatches: [], load: [os.loadavg()[0]!, 0] };
       // Unmeasured reads first, so the first measured floor does not pay for a cold cache alone.
       for (let i = 0; i < warmup; i++) await measureFloor([left, right]);
       for (let i = 0; i < repeat; i++) {
         // Interleaved, so a burst of load from elsewhere hits floor and reckon alike.
         const f = await measureFloor([left, right]);
         const r = await measureReckon(inv);
+        let pgcLine = '';
+        if (withPgc && p === 'pg-pg') {
+          const pc = await measurePgComparator(left, right);
+          row.pgc.push(pc);
+          const badPgc = checkPgc(truth, pc);
+          if (badPgc) {
+            row.pgcCorrect = false;
+            row.pgcMismatches.push(badPgc);
+          }
+          pgcLine = `, pg_comparator ${fmt(pc.wall)} s (ratio ${fmt(pc.wall / f.wall)}, client RSS ${fmt(pc.rssMb, 0)} MB${badPgc ? `, WRONG: ${badPgc}` : ''})`;
+        }
         if (values.stages) {
           const sc = await measureReckon({ ...inv, stage: 'scan' });
           row.scans.push(sc);
@@ -315,7 +366,7 @@ async function main(): Promise<void> {
           row.mismatches.push(bad);
         }
         log(
-          `  ${p} ${int(n)} run ${i + 1}/${repeat}: floor ${fmt(f.wall)} s, reckon ${fmt(r.wall)} s (CPU ${fmt(r.cpu)} s, ratio ${fmt(r.wall / f.wall)}), RSS ${fmt(r.rssMb, 0)} MB${bad ? `, WRONG: ${bad}` : ''}`,
+          `  ${p} ${int(n)} run ${i + 1}/${repeat}: floor ${fmt(f.wall)} s, reckon ${fmt(r.wall)} s (CPU ${fmt(r.cpu)} s, ratio ${fmt(r.wall / f.wall)}), RSS ${fmt(r.rssMb, 0)} MB${bad ? `, WRONG: ${bad}` : ''}${pgcLine}`,
         );
       }
       row.load[1] = os.loadavg()[0]!;
@@ -345,7 +396,14 @@ async function main(): Promise<void> {
   const table = tableOf(results);
   const flat = flatnessOf(results);
   const stages = stagesOf(results);
+  const pgcText = !pgcInfo
+    ? ''
+    : pgcInfo.available
+      ? `pg_comparator ${pgcInfo.version} (pg-pg only): \`pg_comparator ${PGC_OPTIONS.join(' ')} <left> <right>\`, one run interleaved after each floor and reckon run; ` +
+        'its wall time includes the checksum work in the server backends; its RSS is the Perl client\'s only. Correct = its INSERT / DELETE / UPDATE lines equal left_only / right_only / changed.'
+      : `pg_comparator: skipped (${pgcInfo.note}).`;
   process.stdout.write(`\n${table}\nbaseline RSS (process that diffs nothing): ${fmt(baselineRss, 0)} MB\n`);
+  if (pgcText) process.stdout.write(`${pgcText}\n`);
   if (flat) process.stdout.write(`\nPeak RSS across sizes (target: within ${TARGET_RSS_GROWTH * 100}%):\n\n${flat}`);
   if (stages) process.stdout.write(`\nWhere the wall time goes:\n\n${stages}`);
   if (profileText) process.stdout.write(`\n${profileText}`);
@@ -362,15 +420,18 @@ async function main(): Promise<void> {
     `Medians of ${repeat} interleaved runs; ratio = median reckon wall / median floor; peak RSS = highest of the runs.`,
     `Floor = both tables streamed to /dev/null in parallel by \`psql \\copy\` / \`mariadb --quick\`. reckon wall includes process start.`,
     `Targets: ratio ≤ ${TARGET_RATIO}, peak RSS ≤ ${TARGET_RSS_MB} MB. Baseline RSS of the same process diffing nothing: ${fmt(baselineRss, 0)} MB.`,
+    pgcText ? `\n${pgcText}` : '',
     '',
     flat ? `## Memory across sizes (target: within ${TARGET_RSS_GROWTH * 100}%)\n\n${flat}` : '',
     stages ? `## Where the wall time goes\n\n${stages}` : '',
     `## Runs\n\n${detailsOf(results)}`,
     profileText ? `## CPU profile (self time)\n\n${profileText}` : '',
   ].join('\n');
-  await mkdir(dirname(values.out), { recursive: true });
-  await writeFile(values.out, md);
-  log(`\nwritten to ${values.out}`);
+  for (const file of new Set([values.out, values.results])) {
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, md);
+    log(`\nwritten to ${file}`);
+  }
 }
 
 await main();
