@@ -52,3 +52,22 @@ describe('PostgreSQL read modes', () => {
     });
   }
 });
+
+describe('COPY rows larger than a network chunk', () => {
+  it('reassembles rows split across many socket reads, and still finds a one-character change', async () => {
+    const db = await createTestDb('postgres');
+    try {
+      await db.exec('CREATE TABLE big (id int PRIMARY KEY, body text, tail text)');
+      await db.exec("INSERT INTO big SELECT g, repeat(md5(g::text), 6000) || 'é😀', 'x' || g FROM generate_series(1, 40) g");
+      await db.exec('CREATE TABLE big2 AS SELECT * FROM big');
+      await db.exec('ALTER TABLE big2 ADD PRIMARY KEY (id)');
+      const same = await collectDiff({ left: { url: db.url, table: db.table('big') }, right: { url: db.url, table: db.table('big2') } });
+      expect(same.summary).toMatchObject({ left_rows: 40, right_rows: 40, identical: true });
+      await db.exec("UPDATE big2 SET body = overlay(body placing 'Z' from 100000 for 1) WHERE id = 17");
+      const changed = await collectDiff({ left: { url: db.url, table: db.table('big') }, right: { url: db.url, table: db.table('big2') }, chunkSize: 3 });
+      expect(changed.events.map((e) => [e.type, e.key, e.type === 'changed' ? e.columns : []])).toEqual([['changed', { id: 17 }, ['body']]]);
+    } finally {
+      await db.drop();
+    }
+  });
+});
