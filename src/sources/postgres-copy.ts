@@ -1,12 +1,12 @@
 /**
  * The default PostgreSQL scan: `COPY (SELECT … ORDER BY …) TO STDOUT` inside the scan's
- * read-only REPEATABLE READ transaction, read off the socket by copy-out.ts and parsed by
- * copy-text.ts. The server streams rows without waiting for a fetch per batch, and TCP
- * backpressure (the socket is not read while reckon is busy) keeps memory bounded.
+ * read-only REPEATABLE READ transaction, read with pg-copy-streams and parsed by copy-text.ts.
+ * The server streams rows without waiting for a fetch per batch, and TCP backpressure (the copy
+ * stream stops reading the socket while reckon is busy) keeps memory bounded.
  */
 import type pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 import type { RawRow } from '../types.ts';
-import { CopyOut } from './copy-out.ts';
 import { CopyTextParser } from './copy-text.ts';
 import { buildScanQuery } from './dialect.ts';
 import { readChunks } from './read-chunks.ts';
@@ -18,7 +18,7 @@ import type { ScanRequest } from './source.ts';
  */
 export async function* copyScan(client: pg.PoolClient | pg.Client, req: ScanRequest): AsyncGenerator<RawRow[]> {
   const q = buildScanQuery('postgres', req, undefined, true);
-  const stream = client.query(new CopyOut(`COPY (${q.text}) TO STDOUT`) as unknown as pg.Submittable) as unknown as CopyOut;
+  const stream = client.query(copyTo(`COPY (${q.text}) TO STDOUT`));
   // A backend that dies mid-COPY reports twice (its error message, then the closed socket). The
   // first reaches the reader and fails the scan; a later one must not become an uncaught error.
   stream.on('error', () => {});
