@@ -13,13 +13,12 @@
  * After each reckon run the target is checked against the source (per-day counts and a full
  * `reckon diff`), outside the timing; a wrong copy fails the benchmark.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { BENCH_MYSQL_URL, BENCH_PG_URL, benchArgs } from './cli-args.ts';
+import { BENCH_MYSQL_URL, BENCH_PG_URL, benchArgs, timed } from './cli-args.ts';
 
 const args = benchArgs();
 const ROWS = Number(args.get('rows') ?? 1_000_000);
@@ -82,22 +81,6 @@ async function resetTarget(table: string): Promise<void> {
   await myQuery(`DROP TABLE IF EXISTS reckon_bench.${table}`);
   await myQuery(`CREATE TABLE reckon_bench.${table} ${MY_DDL}`);
   await myQuery('DROP TABLE IF EXISTS reckon_bench.bench_backfill_state');
-}
-
-function timed(cmd: string, argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ seconds: number; rssKb: number; code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/time', ['-f', '%e %M', cmd, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b: Buffer) => (out += b));
-    child.stderr.on('data', (b: Buffer) => (err += b));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const last = err.trim().split('\n').pop() ?? '';
-      const [s, m] = last.split(' ');
-      resolve({ seconds: Number(s), rssKb: Number(m), code, stdout: out, stderr: err });
-    });
-  });
 }
 
 /** The engines' own bulk path, piped: COPY text out of psql straight into LOAD DATA. */

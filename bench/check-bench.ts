@@ -5,13 +5,12 @@
  *
  *   node --import tsx bench/check-bench.ts [--rows 5000000] [--days 365] [--repeat 3] [--regenerate]
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { BENCH_MYSQL_URL, BENCH_PG_URL, benchArgs } from './cli-args.ts';
+import { BENCH_MYSQL_URL, BENCH_PG_URL, benchArgs, timed } from './cli-args.ts';
 
 const args = benchArgs();
 const ROWS = Number(args.get('rows') ?? 5_000_000);
@@ -62,22 +61,6 @@ async function ensureMy(): Promise<void> {
   } finally {
     await c.end();
   }
-}
-
-function timed(cmd: string, argv: string[]): Promise<{ seconds: number; rssKb: number; code: number | null; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/time', ['-f', '%e %M', cmd, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b: Buffer) => (out += b));
-    child.stderr.on('data', (b: Buffer) => (err += b));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const last = err.trim().split('\n').pop() ?? '';
-      const [s, m] = last.split(' ');
-      resolve({ seconds: Number(s), rssKb: Number(m), code, stdout: out });
-    });
-  });
 }
 
 async function floor(): Promise<number> {

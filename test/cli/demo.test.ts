@@ -1,20 +1,12 @@
 /** `npm start`: the embedded demo, run as a user would, on a small table so it stays fast. */
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runScript } from './run-cli.ts';
 
 const DEMO = fileURLToPath(new URL('../../bin/demo.js', import.meta.url));
 
-function runDemo(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [DEMO], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function runDemo(env: NodeJS.ProcessEnv) {
+  return runScript(DEMO, [], env);
 }
 
 describe('npm start (bin/demo.js)', () => {
