@@ -10,8 +10,7 @@ import { checkCommand } from './check-command.ts';
 import { diffCommand } from './diff-command.ts';
 import { gapsCommand } from './gaps-command.ts';
 
-export const EXIT_IDENTICAL = 0;
-export const EXIT_DIFFERENT = 1;
+/** Every failure exits 2; commands return 0 (identical, passed) or 1 (differences, failed) themselves. */
 export const EXIT_ERROR = 2;
 
 function positiveInt(name: string) {
