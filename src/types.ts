@@ -103,7 +103,17 @@ export interface DiffSummary {
   /** Columns present on one side only; reported, never compared. */
   left_only_columns: string[];
   right_only_columns: string[];
+  /**
+   * How the rows were compared: `stream` read every row; `hash` had the databases hash key ranges
+   * and read only the ranges whose hashes differed.
+   */
+  algorithm: 'stream' | 'hash';
+  /** Bytes received from each database during the run. */
+  bytes_received: { left: number; right: number };
 }
+
+/** Which comparison to run: `auto` hashes in the databases when that looks cheaper than reading. */
+export type DiffAlgorithm = 'auto' | 'stream' | 'hash';
 
 /** Progress of a running diff, reported at a bounded rate. */
 export interface DiffProgress {

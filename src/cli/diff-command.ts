@@ -1,6 +1,7 @@
 /** `reckon diff`: a plain async function over parsed options; main.ts owns parsing and exit codes. */
 import { diffTables } from '../diff/diff-tables.ts';
 import { ReckonError, redactUrl } from '../errors.ts';
+import type { DiffAlgorithm } from '../types.ts';
 import { openOutput } from './output.ts';
 import { progressLine } from './progress.ts';
 import { jsonReporter, jsonlReporter, textReporter, type Reporter } from './reporters.ts';
@@ -20,6 +21,7 @@ export interface DiffCommandOptions {
   concurrency: number;
   chunkSize: number;
   retries: number;
+  algorithm?: DiffAlgorithm;
   /** undefined: only when stderr is a terminal. */
   progress?: boolean;
 }
@@ -37,6 +39,13 @@ export async function diffCommand(o: DiffCommandOptions): Promise<number> {
     concurrency: o.concurrency,
     chunkSize: o.chunkSize,
     retries: o.retries,
+    algorithm: o.algorithm,
+    onAlgorithm: ({ algorithm, reason }) => {
+      if (o.algorithm === 'hash' && algorithm === 'hash') return;
+      if (o.algorithm === 'auto' || o.algorithm === undefined) {
+        if (showProgress) process.stderr.write(`reckon: comparing by ${algorithm === 'hash' ? 'range hashes' : 'streaming every row'}: ${reason}\n`);
+      }
+    },
     onProgress: progress ? (p) => progress.update(p) : undefined,
     onRetry: ({ side, attempt, error }) => {
       progress?.done();

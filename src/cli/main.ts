@@ -66,6 +66,14 @@ function buildProgram(io: Io, setResult: (p: Promise<number>) => void): Command 
     .option('--concurrency <n>', 'key ranges diffed at once', positiveInt('--concurrency'), 1)
     .option('--chunk-size <n>', 'rows per fetch', positiveInt('--chunk-size'), 1000)
     .option('--retries <n>', 'reconnects after a lost connection, resuming from the last key', nonNegativeInt('--retries'), 3)
+    .addOption(
+      new Option(
+        '--algorithm <algorithm>',
+        'stream: read every row; hash: the databases hash key ranges and only differing ranges are read; auto: hash when it can pay',
+      )
+        .choices(['auto', 'stream', 'hash'])
+        .default('auto'),
+    )
     .option('--progress', 'show a progress line on stderr (default: when stderr is a terminal)')
     .option('--no-progress', 'never show progress')
     .action((leftUrl: string, leftTable: string, rightUrl: string, rightTable: string, o: Record<string, unknown>) => {
@@ -85,6 +93,7 @@ function buildProgram(io: Io, setResult: (p: Promise<number>) => void): Command 
           concurrency: o.concurrency as number,
           chunkSize: o.chunkSize as number,
           retries: o.retries as number,
+          algorithm: o.algorithm as 'auto' | 'stream' | 'hash',
           progress: o.progress as boolean | undefined,
         }),
       );

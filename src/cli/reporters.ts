@@ -26,6 +26,8 @@ export function summaryRecord(s: DiffSummary): Record<string, unknown> {
     changed: s.changed,
     identical: s.identical,
     elapsed_ms: s.elapsed_ms,
+    algorithm: s.algorithm,
+    bytes_received: s.bytes_received,
   };
   if (s.left_only_columns.length > 0) out.left_only_columns = s.left_only_columns;
   if (s.right_only_columns.length > 0) out.right_only_columns = s.right_only_columns;
@@ -97,6 +99,11 @@ export function textReporter(out: Output, ctx: ReportContext): Reporter {
       ];
       if (s.left_only_columns.length) lines.push(`columns only in left (not compared):  ${s.left_only_columns.join(', ')}`);
       if (s.right_only_columns.length) lines.push(`columns only in right (not compared): ${s.right_only_columns.join(', ')}`);
+      const mb = (n: number) => (n / 1e6).toFixed(n < 1e7 ? 2 : 0);
+      lines.push(
+        `compared by:   ${s.algorithm === 'hash' ? 'range hashes in the databases, differing ranges streamed' : 'streaming every row'}` +
+          ` (received ${mb(s.bytes_received.left)} MB left, ${mb(s.bytes_received.right)} MB right)`,
+      );
       const secs = s.elapsed_ms / 1000;
       const rate = secs > 0 ? Math.round((s.left_rows + s.right_rows) / secs) : 0;
       lines.push(

@@ -7,8 +7,10 @@ import { pairNormalizers, type Normalizer } from '../normalize/values.ts';
 import { openSource } from '../sources/connect.ts';
 import { buildNullKeyQuery, parseTableName } from '../sources/dialect.ts';
 import type { ScanRequest, Source } from '../sources/source.ts';
-import type { DiffEvent, DiffProgress, DiffSummary, Key, KeyRange, LogicalType } from '../types.ts';
+import type { DiffAlgorithm, DiffEvent, DiffProgress, DiffSummary, Key, KeyRange, LogicalType } from '../types.ts';
 import { keyComparator, keyOrderFor } from './compare-keys.ts';
+import { chooseAlgorithm } from './choose-algorithm.ts';
+import { planHashRanges } from './hash-ranges.ts';
 import { mergeJoin, type CanonicalRow, type MergeCounts, type MergeEvent } from './merge-join.ts';
 import { normalizedScan, nullKeyError } from './normalized-scan.ts';
 import { planColumns, tableLabel } from './plan-columns.ts';
@@ -43,6 +45,14 @@ export interface DiffOptions {
   onProgress?: (p: DiffProgress) => void;
   /** Called when a lost connection is retried. */
   onRetry?: (info: { side: 'left' | 'right'; attempt: number; error: Error }) => void;
+  /**
+   * `stream` reads every row; `hash` has both databases hash key ranges and streams only ranges
+   * that differ; `auto` (default) hashes when every column has a form both engines hash alike and
+   * the table is large enough, and falls back to streaming when a first sample differs throughout.
+   */
+  algorithm?: DiffAlgorithm;
+  /** Called once the algorithm is chosen, with the reason. */
+  onAlgorithm?: (info: { algorithm: 'stream' | 'hash'; reason: string }) => void;
 }
 
 function combineWhere(a: string | undefined, b: string | undefined): string | undefined {
@@ -155,16 +165,45 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
         }),
       );
 
+      const choice = await chooseAlgorithm(opts.algorithm ?? 'auto', plan, leftSource, rightSource, leftInfo.table);
+      opts.onAlgorithm?.({ algorithm: choice.algorithm, reason: choice.reason });
       let ranges: KeyRange[] = [{}];
-      if (concurrency > 1) {
+      let ran = choice.algorithm;
+      const skipped = { left: 0, right: 0 };
+      const canonicalKey = (raw: readonly (string | null)[]): Key | null => {
+        const key = raw.slice(0, keyLength).map((v, i) => leftNorms[i]!(v));
+        return key.some((v) => v === null) ? null : (key as Key);
+      };
+      if (choice.algorithm === 'hash') {
+        const side = (s: 'left' | 'right') => {
+          const req = request(s, {});
+          return { source: s === 'left' ? leftSource : rightSource, request: { table: req.table, keyColumns: req.keyColumns, where: req.where, hash: choice.hash[s] } };
+        };
+        const hashed = await planHashRanges(side('left'), side('right'), {
+          mode: opts.algorithm === 'hash' ? 'hash' : 'auto',
+          integerKey: choice.integerKey,
+          estimatedRows: choice.estimatedRows,
+          concurrency,
+          canonicalKey,
+          compareKeys: cmpKey,
+          onMatched: (l, r) => {
+            skipped.left += l;
+            skipped.right += r;
+          },
+        });
+        ranges = hashed.ranges;
+        if (hashed.abandoned) {
+          ran = 'stream';
+          opts.onAlgorithm?.({ algorithm: 'stream', reason: 'a first sample of ranges differed almost everywhere' });
+        }
+      } else if (concurrency > 1) {
         const base = request('left', {});
         const raw = await leftSource.sampleBoundaries(base, concurrency * 4);
         const boundaries: Key[] = [];
         for (const r of raw) {
-          const key = r.slice(0, keyLength).map((v, i) => leftNorms[i]!(v)) as (string | null)[];
-          if (key.some((v) => v === null)) continue;
+          const key = canonicalKey(r);
           const prev = boundaries[boundaries.length - 1];
-          if (!prev || cmpKey(prev, key as Key) < 0) boundaries.push(key as Key);
+          if (key && (!prev || cmpKey(prev, key) < 0)) boundaries.push(key);
         }
         ranges = rangesFromBoundaries(boundaries);
       }
@@ -175,8 +214,8 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
         const estimate = await leftSource.estimateRows(leftInfo.table).catch(() => null);
         const report = () =>
           opts.onProgress!({
-            leftRows: rangeCounts.reduce((s, c) => s + c.left, 0),
-            rightRows: rangeCounts.reduce((s, c) => s + c.right, 0),
+            leftRows: skipped.left + rangeCounts.reduce((s, c) => s + c.left, 0),
+            rightRows: skipped.right + rangeCounts.reduce((s, c) => s + c.right, 0),
             differences,
             estimatedRows: estimate,
             elapsedMs: Date.now() - t0,
@@ -232,8 +271,8 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
         differences++;
         yield toEvent(e);
       }
-      const leftRows = rangeCounts.reduce((s, c) => s + c.left, 0);
-      const rightRows = rangeCounts.reduce((s, c) => s + c.right, 0);
+      const leftRows = skipped.left + rangeCounts.reduce((s, c) => s + c.left, 0);
+      const rightRows = skipped.right + rangeCounts.reduce((s, c) => s + c.right, 0);
       this.summary = {
         type: 'summary',
         left_rows: leftRows,
@@ -243,6 +282,8 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
         elapsed_ms: Date.now() - t0,
         left_only_columns: plan.leftOnly,
         right_only_columns: plan.rightOnly,
+        algorithm: ran,
+        bytes_received: { left: leftSource.bytesReceived(), right: rightSource.bytesReceived() },
       };
     } finally {
       if (progressTimer) clearInterval(progressTimer);

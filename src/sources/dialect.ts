@@ -56,7 +56,7 @@ export function parseTableName(text: string): TableRef | null {
   return parts.length === 2 ? { schema: parts[0]!, name: parts[1]! } : { schema: null, name: parts[0]! };
 }
 
-interface KeyColumn {
+export interface KeyColumn {
   name: string;
   type: LogicalType;
   collation: string | null;
@@ -146,7 +146,7 @@ export function pgLiteral(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
-class Params {
+export class Params {
   readonly values: string[] = [];
   /** inline: write values as literals (PostgreSQL only), for statements that take no parameters. */
   constructor(
@@ -191,7 +191,7 @@ export interface BuiltQuery {
   values: string[];
 }
 
-function rangeConditions(engine: Engine, cols: readonly KeyColumn[], range: KeyRange, where: string | undefined, params: Params): string[] {
+export function rangeConditions(engine: Engine, cols: readonly KeyColumn[], range: KeyRange, where: string | undefined, params: Params): string[] {
   const conds: string[] = [];
   if (where && where.trim()) conds.push(`(${where})`);
   if (range.from) conds.push(keyPredicate(engine, cols, range.from, '>=', params));

@@ -6,11 +6,13 @@
  * `START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY`, session time zone UTC, utf8mb4. mysql2
  * pauses the socket while the stream's buffer is full, so the consumer sets the pace.
  */
+import type { Socket } from 'node:net';
 import mysql from 'mysql2';
 import type { Pool, PoolConnection, PoolOptions } from 'mysql2';
 import { ReckonError, isConnectionLost, redactUrl, scrubSecrets } from '../errors.ts';
 import type { ColumnInfo, LogicalType, RawRow, TableInfo, TableRef } from '../types.ts';
 import { buildScanQuery, qualifiedTable, type BuiltQuery } from './dialect.ts';
+import { ByteCounter } from './byte-counter.ts';
 import { readChunks } from './read-chunks.ts';
 import { keysAtEvenOffsets } from './sample-keys.ts';
 import type { ScanRequest, Source, SourceOptions } from './source.ts';
@@ -70,6 +72,7 @@ export class MySqlSource implements Source {
   private readonly pool: Pool;
   private readonly defaultDatabase: string | null;
   private closed = false;
+  private readonly bytes = new ByteCounter();
 
   constructor(url: string, options: SourceOptions = {}) {
     this.url = url;
@@ -96,6 +99,7 @@ export class MySqlSource implements Source {
     this.pool = mysql.createPool(config);
     const timeout = options.statementTimeoutMs ?? 0;
     this.pool.on('connection', (conn) => {
+      this.bytes.track((conn as unknown as { stream?: Socket }).stream);
       // Queued before any query of ours on this connection.
       conn.query("SET time_zone = '+00:00', NAMES utf8mb4");
       // Sources are only ever read: every transaction on the session is read-only.
@@ -212,6 +216,10 @@ export class MySqlSource implements Source {
     );
     const v = rows[0]?.[0];
     return v === null || v === undefined ? null : Number(v);
+  }
+
+  bytesReceived(): number {
+    return this.bytes.total;
   }
 
   sampleBoundaries(req: Omit<ScanRequest, 'columns' | 'range' | 'chunkSize'>, parts: number): Promise<RawRow[]> {

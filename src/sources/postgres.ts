@@ -10,11 +10,13 @@
  * scans page through keys with LIMIT instead of holding a cursor open, so several ranges can
  * interleave on it.
  */
+import type { Socket } from 'node:net';
 import pg from 'pg';
 import QueryStream from 'pg-query-stream';
 import { ReckonError, isConnectionLost, redactUrl, scrubSecrets } from '../errors.ts';
 import type { ColumnInfo, LogicalType, RawRow, TableInfo, TableRef } from '../types.ts';
 import { buildScanQuery, qualifiedTable, type BuiltQuery } from './dialect.ts';
+import { ByteCounter } from './byte-counter.ts';
 import { copyScan } from './postgres-copy.ts';
 import { readChunks } from './read-chunks.ts';
 import { keysAtEvenOffsets } from './sample-keys.ts';
@@ -40,6 +42,11 @@ class ScanStream extends QueryStream {
     if ((this.cursor as { state?: string }).state === 'error') cb(err);
     else super._destroy(err, cb);
   }
+}
+
+/** The socket under a pg client (not in pg's types, stable across its versions). */
+function socketOf(client: pg.ClientBase): Socket | undefined {
+  return (client as unknown as { connection?: { stream?: Socket } }).connection?.stream;
 }
 
 /** The slice of a pg client this source uses. */
@@ -81,6 +88,7 @@ export class PostgresSource implements Source {
   private readonly read: 'copy' | 'cursor';
   private readonly connectTimeoutMs: number;
   private closed = false;
+  private readonly bytes = new ByteCounter();
 
   constructor(url: string, options: SourceOptions = {}) {
     this.url = url;
@@ -102,6 +110,7 @@ export class PostgresSource implements Source {
       // An idle client losing its server must not crash the process; the next checkout fails
       // and is reported through the normal error path instead.
       this.pool.on('error', () => {});
+      this.pool.on('connect', (client) => this.bytes.track(socketOf(client)));
     }
   }
 
@@ -135,6 +144,7 @@ export class PostgresSource implements Source {
         const c = new pg.Client({ connectionString: this.url, types: RAW_TEXT, application_name: 'reckon', connectionTimeoutMillis: this.connectTimeoutMs });
         c.on('error', () => {});
         await c.connect();
+        this.bytes.track(socketOf(c));
         // One snapshot for every read of this source.
         await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
         // pglite-socket serves every client from one backend session, where a session SET would
@@ -253,6 +263,10 @@ export class PostgresSource implements Source {
     );
     const n = Number(rows[0]?.[0] ?? -1);
     return n >= 0 ? n : null;
+  }
+
+  bytesReceived(): number {
+    return this.bytes.total;
   }
 
   sampleBoundaries(req: Omit<ScanRequest, 'columns' | 'range' | 'chunkSize'>, parts: number): Promise<RawRow[]> {

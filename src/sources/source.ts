@@ -61,6 +61,9 @@ export interface Source {
   /** The catalog's row estimate for the table, or null when the engine has none. */
   estimateRows(table: TableRef): Promise<number | null>;
 
+  /** Bytes received from the database so far, over every connection this source opened. */
+  bytesReceived(): number;
+
   /** Closes every connection. Safe to call twice. */
   close(): Promise<void>;
 }

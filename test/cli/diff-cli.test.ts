@@ -40,6 +40,8 @@ describe('reckon diff', () => {
         changed: 1,
         identical: false,
         elapsed_ms: expect.any(Number),
+        algorithm: 'stream',
+        bytes_received: { left: expect.any(Number), right: expect.any(Number) },
       },
     ]);
   });

@@ -18,7 +18,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeRow, loadHasher, rowHash } from '../../src/normalize/encode-row.ts';
 import { normalizerFor, pairNormalizers, valueClass } from '../../src/normalize/values.ts';
 import { openSource } from '../../src/sources/connect.ts';
-import { parseTableName } from '../../src/sources/dialect.ts';
+import { hashColumns } from '../../src/diff/choose-algorithm.ts';
+import type { ColumnPair } from '../../src/diff/plan-columns.ts';
+import { parseTableName, qualifiedTable, quoteIdent } from '../../src/sources/dialect.ts';
+import { rowHashExpression } from '../../src/sources/hash-dialect.ts';
 import type { Source } from '../../src/sources/source.ts';
 import type { DiffEvent, DiffSummary, LogicalType, RawRow } from '../../src/types.ts';
 import { collectDiff } from './collect.ts';
@@ -440,6 +443,27 @@ function encodings(a: Column, b: Column): Map<number, { left: string; right: str
   return out;
 }
 
+/**
+ * Per id, the 64-bit row hash each database computes in hash mode (modulo 2^64, as compared), and
+ * whether the two sides' forms are meant to hash equal values alike.
+ */
+async function databaseHashes(a: { source: Source; table: string }, b: { source: Source; table: string }) {
+  const [ia, ib] = await Promise.all([a.source.describe(parseTableName(a.table)!), b.source.describe(parseTableName(b.table)!)]);
+  const pair = (name: string): ColumnPair => ({ name, left: ia.columns.find((c) => c.name === name)!, right: ib.columns.find((c) => c.name === name)! });
+  const cols = hashColumns([pair('id'), pair('v')], a.source.engine, b.source.engine);
+  const read = async (side: { source: Source }, info: typeof ia, hcols: typeof cols.left) => {
+    const e = side.source.engine;
+    const rows = await side.source.query({
+      text: `SELECT ${quoteIdent(e, 'id')}, ${rowHashExpression(e, hcols)} FROM ${qualifiedTable(e, info.table)} ORDER BY 1`,
+      values: [],
+    });
+    const m = 1n << 64n;
+    return new Map(rows.map((r) => [Number(r[0]), ((BigInt(String(r[1])) % m) + m) % m]));
+  };
+  const [left, right] = await Promise.all([read(a, ia, cols.left), read(b, ib, cols.right)]);
+  return { left, right, alike: cols.unlike.length === 0 };
+}
+
 /** What a diff reports, reduced to what the matrix asserts. */
 function outline(events: DiffEvent[]): { type: string; key: Record<string, string | number>; columns?: string[] }[] {
   return events.map((e) => (e.type === 'changed' ? { type: e.type, key: e.key, columns: e.columns } : { type: e.type, key: e.key }));
@@ -507,6 +531,22 @@ describe.each(GROUPS.map((g) => [g.name, g] as const))('%s', (_name, g) => {
       expect(enc.left !== enc.right, `id ${id}: encodings ${differs ? 'must differ' : 'must match'}`).toBe(differs);
       expect(enc.leftHash !== enc.rightHash, `id ${id}: hashes ${differs ? 'must differ' : 'must match'}`).toBe(differs);
     }
+
+    // In-database hashing: a near value must never hash like the base value (that would be a
+    // wrong "identical"), and where both engines write the type alike, equal values hash alike.
+    const [dbSame, dbNear] = await Promise.all([databaseHashes(left, right), databaseHashes(left, rightNear)]);
+    for (const c of g.cases) {
+      if (dbSame.alike) expect(dbSame.left.get(c.id), `id ${c.id}: database hashes of the same value`).toBe(dbSame.right.get(c.id));
+      if (changedIds.includes(c.id)) {
+        expect(dbNear.left.get(c.id), `id ${c.id}: database hashes of near values`).not.toBe(dbNear.right.get(c.id));
+      } else if (dbNear.alike) expect(dbNear.left.get(c.id), `id ${c.id}: database hashes, unchanged row`).toBe(dbNear.right.get(c.id));
+    }
+    // And the diff in hash mode gives the streaming diff's answers.
+    const hashSame = await collectDiff({ left, right, algorithm: 'hash' });
+    expect(outline(hashSame.events), 'hash mode: same values').toEqual([]);
+    expect(hashSame.summary).toMatchObject({ identical: true, algorithm: 'hash', left_rows: g.cases.length, right_rows: g.cases.length });
+    const hashNear = await collectDiff({ left, right: rightNear, algorithm: 'hash' });
+    expect(outline(hashNear.events), 'hash mode: near values').toEqual(expectedNear(changedIds));
   });
 
   for (const tz of g.timeZones ?? []) {

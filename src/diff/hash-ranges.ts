@@ -1,0 +1,255 @@
+/**
+ * The fast path for tables that mostly agree: both databases hash key ranges in place (count and
+ * sum of 64-bit row hashes, see sources/hash-dialect.ts); ranges whose aggregates agree are
+ * skipped without reading their rows, and a range that disagrees is cut into smaller ranges and
+ * hashed again while that still isolates the differences. What is left is returned as the ranges
+ * to stream and merge-join, so every reported difference still comes from comparing values.
+ */
+import pLimit from 'p-limit';
+import { buildKeySpanQuery, buildKeysEveryQuery, buildRangeHashQuery, type HashQueryRequest } from '../sources/hash-dialect.ts';
+import { buildCountQuery } from '../sources/dialect.ts';
+import type { Source } from '../sources/source.ts';
+import type { Key, KeyRange, RawRow } from '../types.ts';
+import { rangesFromBoundaries } from './plan.ts';
+
+export interface HashSide {
+  source: Source;
+  request: HashQueryRequest;
+}
+
+export interface HashPlanOptions {
+  /** `auto` stops hashing when a first sample of ranges shows differences almost everywhere. */
+  mode: 'auto' | 'hash';
+  /** The key is one integer column on both sides: ranges are cut by arithmetic, not by sampling. */
+  integerKey: boolean;
+  /** Rows in the left table, as the catalog estimates them (null when unknown). */
+  estimatedRows: number | null;
+  /** Hash statements in flight per side. */
+  concurrency: number;
+  /** A disagreeing range of at most this many rows is streamed rather than cut further. */
+  leafRows?: number;
+  /** Rows per range in the first pass. */
+  topRows?: number;
+  /** Makes a sampled left key canonical (as scans' keys are), or null if it cannot bound a range. */
+  canonicalKey: (raw: RawRow) => Key | null;
+  compareKeys: (a: Key, b: Key) => number;
+  /** Called as ranges are found to agree, with their row counts. */
+  onMatched?: (left: number, right: number) => void;
+}
+
+export interface HashPlan {
+  /** Ranges to stream and compare row by row, in key order. */
+  ranges: KeyRange[];
+  /** Rows in ranges that agreed, skipped without reading them. */
+  matched: { left: number; right: number };
+  /** Ranges hashed in all. */
+  rangesHashed: number;
+  /** `auto` found differences nearly everywhere and streamed the rest instead. */
+  abandoned: boolean;
+}
+
+/** Ranges per statement: each is a UNION ALL branch, so one round trip serves many. */
+const BATCH = 32;
+/** Pieces a disagreeing range is cut into. */
+const FANOUT = 16;
+const MAX_DEPTH = 8;
+const TWO_64 = 1n << 64n;
+
+interface Aggregate {
+  rows: number;
+  /** Sum of row hashes modulo 2^64. */
+  sum: bigint;
+}
+
+interface Piece {
+  range: KeyRange;
+  /** Numeric bounds of an integer-key piece: [lo, hi), used to cut it further. */
+  lo?: bigint;
+  hi?: bigint;
+}
+
+function parseAggregate(row: RawRow | undefined): Aggregate {
+  const rows = Number(row?.[1] ?? 0);
+  const raw = row?.[2];
+  const sum = raw === null || raw === undefined || raw === '' ? 0n : BigInt(String(raw).split('.')[0]!);
+  return { rows, sum: ((sum % TWO_64) + TWO_64) % TWO_64 };
+}
+
+const agree = (a: Aggregate, b: Aggregate) => a.rows === b.rows && a.sum === b.sum;
+
+/** Cuts [lo, hi) into up to `parts` integer ranges; the outer ends stay open where `open` says. */
+function integerPieces(lo: bigint, hi: bigint, parts: number, openLow: boolean, openHigh: boolean): Piece[] {
+  const span = hi - lo;
+  if (span <= 0n) return [];
+  const width = (span + BigInt(parts) - 1n) / BigInt(parts);
+  const out: Piece[] = [];
+  for (let a = lo; a < hi; a += width) {
+    const b = a + width < hi ? a + width : hi;
+    const range: KeyRange = {};
+    if (!(openLow && a === lo)) range.from = [a.toString()];
+    if (!(openHigh && b === hi)) range.to = [b.toString()];
+    out.push({ range, lo: a, hi: b });
+  }
+  return out;
+}
+
+export async function planHashRanges(left: HashSide, right: HashSide, opts: HashPlanOptions): Promise<HashPlan> {
+  const leafRows = opts.leafRows ?? 1000;
+  const topRows = opts.topRows ?? 10_000;
+  const limits = { left: pLimit(Math.max(1, opts.concurrency)), right: pLimit(Math.max(1, opts.concurrency)) };
+  const matched = { left: 0, right: 0 };
+  let rangesHashed = 0;
+
+  const hashSide = (side: 'left' | 'right', ranges: readonly KeyRange[]): Promise<Aggregate[]> => {
+    const s = side === 'left' ? left : right;
+    const batches: Promise<RawRow[]>[] = [];
+    for (let i = 0; i < ranges.length; i += BATCH) {
+      const q = buildRangeHashQuery(s.source.engine, s.request, ranges.slice(i, i + BATCH));
+      batches.push(limits[side](() => s.source.query(q)));
+    }
+    return Promise.all(batches).then((results) => {
+      const out: Aggregate[] = new Array(ranges.length);
+      results.forEach((rows, b) => {
+        for (const row of rows) out[b * BATCH + Number(row[0])] = parseAggregate(row);
+      });
+      return Array.from(out, (a) => a ?? { rows: 0, sum: 0n });
+    });
+  };
+  const hashBoth = async (pieces: readonly Piece[]): Promise<[Aggregate, Aggregate][]> => {
+    const ranges = pieces.map((p) => p.range);
+    rangesHashed += ranges.length;
+    const [l, r] = await Promise.all([hashSide('left', ranges), hashSide('right', ranges)]);
+    return l.map((a, i) => [a, r[i]!]);
+  };
+  const addMatched = (l: number, r: number) => {
+    matched.left += l;
+    matched.right += r;
+    opts.onMatched?.(l, r);
+  };
+
+  /** Pieces of a range, cut by arithmetic or at sampled left keys. */
+  const cut = async (piece: Piece, rows: number, parts: number): Promise<Piece[]> => {
+    if (piece.lo !== undefined && piece.hi !== undefined) {
+      return integerPieces(piece.lo, piece.hi, parts, !piece.range.from, !piece.range.to);
+    }
+    const step = Math.max(1, Math.ceil(rows / parts));
+    const req = left.request;
+    const raw = await limits.left(() =>
+      left.source.query(buildKeysEveryQuery(left.source.engine, req.table, req.keyColumns, req.where, piece.range, step)),
+    );
+    const bounds: Key[] = [];
+    for (const r of raw) {
+      const k = opts.canonicalKey(r);
+      const prev = bounds[bounds.length - 1];
+      if (k && (!prev || opts.compareKeys(prev, k) < 0)) bounds.push(k);
+    }
+    const inner = rangesFromBoundaries(bounds);
+    if (inner.length < 2) return [];
+    inner[0]!.from = piece.range.from;
+    inner[inner.length - 1]!.to = piece.range.to;
+    return inner.map((range) => ({ range }));
+  };
+
+  /** The ranges of a disagreeing piece that still need streaming. */
+  const refine = async (piece: Piece, l: Aggregate, r: Aggregate, depth: number): Promise<KeyRange[]> => {
+    const rows = Math.max(l.rows, r.rows);
+    if (rows <= leafRows || depth >= MAX_DEPTH) return [piece.range];
+    const children = await cut(piece, rows, FANOUT);
+    if (children.length < 2) return [piece.range];
+    const results = await hashBoth(children);
+    const differing = results.filter(([a, b]) => !agree(a, b)).length;
+    // When most pieces differ, cutting again only re-reads the same rows: stream the whole piece.
+    if (differing * 2 > children.length) return [piece.range];
+    const out: Promise<KeyRange[]>[] = [];
+    results.forEach(([a, b], i) => {
+      if (agree(a, b)) addMatched(a.rows, b.rows);
+      else out.push(refine(children[i]!, a, b, depth + 1));
+    });
+    return (await Promise.all(out)).flat();
+  };
+
+  // The first pass: ranges of about topRows rows over the whole key space.
+  let top: Piece[];
+  if (opts.integerKey) {
+    const spans = await Promise.all(
+      [left, right].map((s) => s.source.query(buildKeySpanQuery(s.source.engine, s.request.table, s.request.keyColumns[0]!, s.request.where))),
+    );
+    const ends = spans.map((rows) => rows[0]).filter((r): r is RawRow => !!r && r[0] !== null && r[1] !== null);
+    if (ends.length === 0) return { ranges: [], matched, rangesHashed, abandoned: false };
+    const lo = ends.map((r) => BigInt(String(r[0]))).reduce((a, b) => (a < b ? a : b));
+    const hi = ends.map((r) => BigInt(String(r[1]))).reduce((a, b) => (a > b ? a : b)) + 1n;
+    const span = hi - lo;
+    const estimate = opts.estimatedRows && opts.estimatedRows > 0 ? opts.estimatedRows : Number(span < 10_000_000n ? span : 10_000_000n);
+    const parts = Math.max(1, Math.min(Math.ceil(estimate / topRows), 1_000_000));
+    top = integerPieces(lo, hi, parts, true, true);
+  } else {
+    let rows = opts.estimatedRows ?? 0;
+    if (rows <= 0) {
+      const req = left.request;
+      rows = Number((await left.source.query(buildCountQuery(left.source.engine, req.table, req.where)))[0]?.[0] ?? 0);
+    }
+    const parts = Math.ceil(rows / topRows);
+    top = parts >= 2 ? await cut({ range: {} }, rows, parts) : [];
+    if (top.length === 0) top = [{ range: {} }];
+  }
+
+  const leaves: KeyRange[][] = [];
+  const settle = async (pieces: Piece[], results: [Aggregate, Aggregate][]) => {
+    const pending: Promise<KeyRange[]>[] = [];
+    results.forEach(([a, b], i) => {
+      if (agree(a, b)) addMatched(a.rows, b.rows);
+      else pending.push(refine(pieces[i]!, a, b, 0));
+    });
+    leaves.push(...(await Promise.all(pending)));
+  };
+
+  // auto hashes a small first sample; when most of it differs, hashing would not spare the reads
+  // it costs, and the rest is streamed without it.
+  const probe = opts.mode === 'auto' ? Math.min(top.length, Math.max(4, Math.ceil(top.length / 64))) : 0;
+  let abandoned = false;
+  if (probe > 0 && probe < top.length) {
+    const first = top.slice(0, probe);
+    const results = await hashBoth(first);
+    const differing = results.filter(([a, b]) => !agree(a, b)).length;
+    if (differing * 2 > first.length) {
+      abandoned = true;
+      results.forEach(([a, b], i) => {
+        if (agree(a, b)) addMatched(a.rows, b.rows);
+        else leaves.push([first[i]!.range]);
+      });
+      leaves.push(top.slice(probe).map((p) => p.range));
+    } else {
+      await settle(first, results);
+      const rest = top.slice(probe);
+      await settle(rest, await hashBoth(rest));
+    }
+  } else {
+    await settle(top, await hashBoth(top));
+  }
+
+  return { ranges: mergeAdjacent(sortRanges(leaves.flat(), opts.compareKeys)), matched, rangesHashed, abandoned };
+}
+
+/** Ranges in key order: they never overlap, so their lower bounds order them. */
+function sortRanges(ranges: KeyRange[], cmp: (a: Key, b: Key) => number): KeyRange[] {
+  return ranges.sort((a, b) => {
+    const x = a.from ?? a.after;
+    const y = b.from ?? b.after;
+    if (!x) return y ? -1 : 0;
+    if (!y) return 1;
+    return cmp(x, y);
+  });
+}
+
+/** One scan instead of two where a range ends exactly where the next begins. */
+function mergeAdjacent(ranges: KeyRange[]): KeyRange[] {
+  const out: KeyRange[] = [];
+  for (const r of ranges) {
+    const prev = out[out.length - 1];
+    if (prev && prev.to && r.from && !r.after && prev.to.length === r.from.length && prev.to.every((v, i) => v === r.from![i])) {
+      out[out.length - 1] = { ...prev, to: r.to };
+      if (!r.to) delete out[out.length - 1]!.to;
+    } else out.push({ ...r });
+  }
+  return out;
+}

@@ -1,0 +1,309 @@
+/**
+ * In-database row hashing: the SQL that makes each engine compute, for key ranges, a row count and
+ * the sum of a 64-bit per-row hash, without sending the rows.
+ *
+ * Every compared value is first written as text in a form both engines produce alike for equal
+ * values (see HashForm), then the fields of a row are joined into one unambiguous string: a NULL
+ * is the lone field `N`; a value that can hold any character is `<byte length>:<text>`; the other
+ * values (numbers, dates, hex) never hold a TAB, which separates the fields. The row's hash is the
+ * first 64 bits of the MD5 of that string: the strongest function both engines ship. A range's
+ * aggregate is COUNT(*) and SUM(hash), compared modulo 2^64 (PostgreSQL sums the bits as a signed
+ * bigint, MySQL as unsigned; the two agree modulo 2^64).
+ *
+ * A hash only ever decides that a range needs no closer look. A range whose aggregates differ is
+ * streamed and compared value by value, so a form that spells one value two ways (0 and -0, say)
+ * costs time, never a wrong answer; a form that spells two values alike would hide a difference,
+ * and is what the type matrix tests guard against.
+ */
+import type { KeyRange, LogicalType, TableRef } from '../types.ts';
+import {
+  keyExpression,
+  Params,
+  qualifiedTable,
+  quoteIdent,
+  rangeConditions,
+  selectExpression,
+  type BuiltQuery,
+  type Engine,
+  type KeyColumn,
+} from './dialect.ts';
+
+/**
+ * How one column is written before hashing. Most forms are canonical: equal values give equal text
+ * on both engines. `float`, `json` and `other` are each engine's own exact text: faithful (two
+ * different values never share a text) but spelled differently by the two engines, so ranges only
+ * match when both sides run on the same engine and hold the same native type.
+ */
+export type HashForm =
+  | { kind: 'number'; trimScale: boolean }
+  | { kind: 'text'; trimSpaces: boolean; lower: boolean }
+  | { kind: 'bytes' }
+  | { kind: 'date' }
+  | { kind: 'time'; fraction: boolean }
+  | { kind: 'timestamp'; fraction: boolean }
+  | { kind: 'float' }
+  | { kind: 'json' }
+  | { kind: 'other' };
+
+/** A column as hashed on one side: its form, and whether the text is hashed as its UTF-8 bytes in hex. */
+export interface HashColumn {
+  name: string;
+  type: LogicalType;
+  nativeType: string;
+  collation: string | null;
+  form: HashForm;
+  /** Compared against a bytes column: written as the hex of its text's UTF-8 bytes. */
+  asBytes: boolean;
+}
+
+const CANONICAL_KINDS = new Set<HashForm['kind']>(['number', 'text', 'bytes', 'date', 'time', 'timestamp']);
+
+/** Whether equal values give equal text on both engines (else only on one engine, one native type). */
+export function isCanonicalForm(form: HashForm): boolean {
+  return CANONICAL_KINDS.has(form.kind);
+}
+
+/** The declared scale of an exact number column, or null when values carry their own scale. */
+export function declaredScale(type: LogicalType, nativeType: string): number | null {
+  if (type === 'integer' || type === 'boolean') return 0;
+  if (type !== 'decimal') return null;
+  const m = /\(\s*\d+\s*,\s*(\d+)\s*\)/.exec(nativeType);
+  if (m) return Number(m[1]);
+  // MySQL DECIMAL(p) and DECIMAL mean scale 0; PostgreSQL numeric(p) too, but bare numeric keeps
+  // the scale each value was written with.
+  return /^numeric\s*$/i.test(nativeType.trim()) ? null : /\(\s*\d+\s*\)/.test(nativeType) || /^decimal\s*$/i.test(nativeType.trim()) ? 0 : null;
+}
+
+/** Fractional seconds declared by a MySQL TIME/DATETIME/TIMESTAMP type (PostgreSQL never pads). */
+function hasFraction(nativeType: string): boolean {
+  const m = /\((\d+)\)/.exec(nativeType);
+  return !!m && Number(m[1]) > 0;
+}
+
+interface SideType {
+  type: LogicalType;
+  nativeType: string;
+}
+
+const isTextual = (t: LogicalType) => t === 'text' || t === 'char';
+
+/**
+ * The forms of one compared column on the left and right, mirroring the pairing rules of
+ * normalize/values.ts pairNormalizers: CHAR beside text drops pad spaces on both, text beside a
+ * UUID is read as a lower-case UUID, and anything beside bytes is compared as UTF-8 bytes.
+ */
+export function pairForms(left: SideType, right: SideType): [HashForm, HashForm] {
+  const one = (s: SideType, other: SideType): HashForm => {
+    switch (s.type) {
+      case 'integer':
+      case 'decimal':
+      case 'boolean': {
+        const a = declaredScale(s.type, s.nativeType);
+        const b = declaredScale(other.type, other.nativeType);
+        return { kind: 'number', trimScale: a === null || b === null || a !== b };
+      }
+      case 'text':
+      case 'char': {
+        const trimSpaces = s.type === 'char' || other.type === 'char';
+        return { kind: 'text', trimSpaces, lower: other.type === 'uuid' };
+      }
+      case 'uuid':
+        return { kind: 'text', trimSpaces: false, lower: true };
+      case 'bytes':
+        return { kind: 'bytes' };
+      case 'date':
+        return { kind: 'date' };
+      case 'time':
+        return { kind: 'time', fraction: hasFraction(s.nativeType) };
+      case 'timestamp':
+      case 'timestamptz':
+        return { kind: 'timestamp', fraction: hasFraction(s.nativeType) };
+      case 'float4':
+      case 'float8':
+        return { kind: 'float' };
+      case 'json':
+        return { kind: 'json' };
+      case 'other':
+        return { kind: 'other' };
+    }
+  };
+  // A UUID column beside text: both sides' text is the lower-case UUID; text beside text keeps case.
+  const l = one(left, right);
+  const r = one(right, left);
+  if (left.type === 'uuid' && isTextual(right.type) && r.kind === 'text') r.trimSpaces = true;
+  if (right.type === 'uuid' && isTextual(left.type) && l.kind === 'text') l.trimSpaces = true;
+  return [l, r];
+}
+
+/** Whether a field's text may hold any character, so it is written with its length. */
+function needsLength(c: HashColumn): boolean {
+  if (c.asBytes) return false;
+  return c.form.kind === 'text' || c.form.kind === 'json' || c.form.kind === 'other';
+}
+
+/** Trailing zeros, then a trailing point, off a decimal text that has a point. */
+function mysqlTrimFraction(e: string): string {
+  return `TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM ${e}))`;
+}
+
+/** The column's text in its form, before NULL handling; NULL in, NULL out. */
+function pgValue(c: HashColumn): string {
+  const id = quoteIdent('postgres', c.name);
+  let e: string;
+  switch (c.form.kind) {
+    case 'number':
+      if (c.type === 'boolean') e = `${id}::int::text`;
+      else e = c.form.trimScale && c.type === 'decimal' ? `trim_scale(${id})::text` : `${id}::text`;
+      break;
+    case 'text':
+      // bpchar::text already drops pad spaces.
+      e = `${id}::text`;
+      if (c.form.trimSpaces && c.type !== 'char') e = `rtrim(${e}, ' ')`;
+      if (c.form.lower && c.type !== 'uuid') e = `lower(${e})`;
+      break;
+    case 'bytes':
+      e = `encode(${id}, 'hex')`;
+      break;
+    case 'timestamp':
+      // Sessions run in UTC; timestamptz is written as its UTC wall time, like DATETIME. Whole
+      // seconds print no fraction and fractions print no trailing zeros.
+      e = c.type === 'timestamptz' ? `(${id} AT TIME ZONE 'UTC')::text` : `${id}::text`;
+      break;
+    case 'float':
+      // float4 widened to the double that holds it exactly, as normalize/ does.
+      e = `${id}::float8::text`;
+      break;
+    default:
+      e = `${id}::text`;
+  }
+  return c.asBytes ? `encode(convert_to(${e}, 'UTF8'), 'hex')` : e;
+}
+
+function mysqlValue(c: HashColumn): string {
+  const id = quoteIdent('mysql', c.name);
+  const bit = /^bit\b/i.test(c.nativeType);
+  let e: string;
+  switch (c.form.kind) {
+    case 'number':
+      if (bit) e = `(${id} + 0)`;
+      else if (c.form.trimScale && c.type === 'decimal' && declaredScale(c.type, c.nativeType) !== 0) {
+        // Zero in any scale (and -0.00) is 0.
+        e = `IF(${id} = 0, '0', ${mysqlTrimFraction(id)})`;
+      } else e = id;
+      break;
+    case 'text': {
+      const coll = c.collation ?? '';
+      e = coll.startsWith('utf8mb4') || c.type === 'uuid' ? id : `CONVERT(${id} USING utf8mb4)`;
+      if (c.form.trimSpaces) e = `TRIM(TRAILING ' ' FROM ${e})`;
+      if (c.form.lower) e = `LOWER(${e})`;
+      break;
+    }
+    case 'bytes':
+      e = `LOWER(HEX(${id}))`;
+      break;
+    case 'time':
+    case 'timestamp':
+      // DATETIME(6) prints six digits; PostgreSQL prints none of the trailing zeros.
+      e = c.form.fraction ? mysqlTrimFraction(id) : id;
+      break;
+    case 'float':
+      // FLOAT prints six significant digits; the double holding it prints them all.
+      e = c.type === 'float4' ? `CAST(${id} AS DOUBLE)` : id;
+      break;
+    case 'json':
+      e = `CONVERT(${id} USING utf8mb4)`;
+      break;
+    case 'other':
+      // The stored bytes: geometry and the like have no exact text, and a driver object no order.
+      e = `HEX(${id})`;
+      break;
+    default:
+      e = id;
+  }
+  return c.asBytes ? `LOWER(HEX(CONVERT(${e} USING utf8mb4)))` : e;
+}
+
+/** One field of the row string: never NULL. */
+function field(engine: Engine, c: HashColumn): string {
+  const v = engine === 'postgres' ? pgValue(c) : mysqlValue(c);
+  if (engine === 'postgres') {
+    return needsLength(c) ? `COALESCE(octet_length(${v})::text || ':' || ${v}, 'N')` : `COALESCE(${v}, 'N')`;
+  }
+  return needsLength(c) ? `IFNULL(CONCAT(LENGTH(${v}), ':', ${v}), 'N')` : `IFNULL(${v}, 'N')`;
+}
+
+/** The row string of the given columns (keys first), as hashed. Exposed for tests. */
+export function rowTextExpression(engine: Engine, columns: readonly HashColumn[]): string {
+  const fields = columns.map((c) => field(engine, c));
+  return engine === 'postgres' ? fields.join(` || E'\\t' || `) : `CONCAT_WS(CHAR(9), ${fields.join(', ')})`;
+}
+
+/** The 64-bit per-row hash: signed bigint on PostgreSQL, unsigned on MySQL. */
+export function rowHashExpression(engine: Engine, columns: readonly HashColumn[]): string {
+  const text = rowTextExpression(engine, columns);
+  return engine === 'postgres' ? `('x' || left(md5(${text}), 16))::bit(64)::bigint` : `CAST(CONV(LEFT(MD5(${text}), 16), 16, 10) AS UNSIGNED)`;
+}
+
+export interface HashQueryRequest {
+  table: TableRef;
+  keyColumns: readonly KeyColumn[];
+  where?: string;
+  /** The per-row hash expression (rowHashExpression). */
+  hash: string;
+}
+
+/**
+ * Count and hash sum of each range, one row per range: `index, count, sum`, in one statement of
+ * UNION ALL branches, so each range is its own index range scan and one round trip serves many.
+ * PostgreSQL bounds are written inline: each branch then plans for its own bounds.
+ */
+export function buildRangeHashQuery(engine: Engine, req: HashQueryRequest, ranges: readonly KeyRange[]): BuiltQuery {
+  const params = new Params(engine, engine === 'postgres');
+  const branches = ranges.map((range, i) => {
+    const conds = rangeConditions(engine, req.keyColumns, range, req.where, params);
+    const sum = engine === 'postgres' ? `sum(${req.hash})::text` : `CAST(SUM(${req.hash}) AS CHAR)`;
+    return (
+      `SELECT ${i} AS i, COUNT(*) AS n, ${sum} AS h FROM ${qualifiedTable(engine, req.table)}` +
+      (conds.length ? ` WHERE ${conds.join(' AND ')}` : '')
+    );
+  });
+  return { text: branches.length === 1 ? branches[0]! : branches.map((b) => `(${b})`).join(' UNION ALL '), values: params.values };
+}
+
+/** Lowest and highest value of a single-column key in the filtered table, as text. */
+export function buildKeySpanQuery(engine: Engine, table: TableRef, key: KeyColumn, where: string | undefined): BuiltQuery {
+  const id = quoteIdent(engine, key.name);
+  const cast = (e: string) => (engine === 'postgres' ? `${e}::text` : `CAST(${e} AS CHAR)`);
+  return {
+    text: `SELECT ${cast(`MIN(${id})`)}, ${cast(`MAX(${id})`)} FROM ${qualifiedTable(engine, table)}${where && where.trim() ? ` WHERE (${where})` : ''}`,
+    values: [],
+  };
+}
+
+/**
+ * Every `step`-th key of a range of the ordered, filtered table: boundaries that cut it into
+ * ranges of about `step` rows, read in one pass over the key index.
+ */
+export function buildKeysEveryQuery(
+  engine: Engine,
+  table: TableRef,
+  keyColumns: readonly KeyColumn[],
+  where: string | undefined,
+  range: KeyRange,
+  step: number,
+): BuiltQuery {
+  const params = new Params(engine, engine === 'postgres');
+  const conds = rangeConditions(engine, keyColumns, range, where, params);
+  const order = keyColumns.map((c) => keyExpression(engine, c)).join(', ');
+  // Keys are selected as scans select them, so a boundary reads back into a range predicate.
+  const select = keyColumns.map((c, i) => `${selectExpression(engine, c.name, c.type)} AS reckon_k${i}`);
+  const inner =
+    `SELECT ${select.join(', ')}, ROW_NUMBER() OVER (ORDER BY ${order}) AS reckon_rn FROM ${qualifiedTable(engine, table)}` +
+    (conds.length ? ` WHERE ${conds.join(' AND ')}` : '');
+  const outer = keyColumns.map((_, i) => `s.reckon_k${i}`);
+  return {
+    text: `SELECT ${outer.join(', ')} FROM (${inner}) s WHERE MOD(s.reckon_rn, ${Math.max(1, Math.floor(step))}) = 0 ORDER BY s.reckon_rn`,
+    values: params.values,
+  };
+}
+
