@@ -1,28 +1,45 @@
 /**
  * `npm run bench`: reckon's diff against a floor measured in the same run.
  *
- * For each table size and pairing it streams both tables to /dev/null with the engines' own
- * clients in parallel (the floor: what reading the rows costs at all), then runs reckon as a
- * child process under /usr/bin/time, alternating the two `--repeat` times, and reports medians,
- * the ratio, rows/s, peak RSS and whether the summary matched the generated truth. The ratio is
- * the number that means something on a shared, noisy machine; seconds alone do not.
+ * For each table size, drift and pairing it streams both tables to /dev/null with the engines'
+ * own clients in parallel (the floor: what reading the rows costs at all), then runs reckon as a
+ * child process under /usr/bin/time, once per --algorithms entry, alternating with the floor
+ * `--repeat` times, and reports medians, the ratio, rows/s, peak RSS, the bytes reckon received
+ * and whether the summary matched the generated truth. The ratio is the number that means
+ * something on a shared, noisy machine; seconds alone do not.
  *
  *   npm run bench -- --rows 1000000 --drift 0.1% --pairings pg-pg,pg-maria,maria-maria --repeat 3
  *   npm run bench -- --rows 1000000,3000000 --pairings pg-maria        # memory flatness sweep
  *   npm run bench -- --rows 1000000 --profile                           # + CPU profile summary
+ *   npm run bench -- --rows 10000000 --pairings pg-maria --drift 0 --differences 100 --algorithms stream,auto
+ *   npm run bench -- --rows 1000000 --pairings pg-maria --throttle 100mbit
+ *
+ * What differs: --drift LIST (fractions or percentages, e.g. 0.1%,10%; 0 = identical tables;
+ * default 0.1% unless --differences is given) and --differences LIST (about N scattered
+ * differences in all, e.g. 100); every entry of both is measured. See bench/generate.ts.
+ *
+ * --algorithms LIST (auto, stream, hash; default auto): each is passed to reckon as --algorithm
+ * and gets its own row; where a stream row stands beside a hash or auto row, the report gives
+ * the bytes received as a share of the stream run's (reckon's summary reports bytes_received).
+ *
+ * --throttle LIST (none, or rates such as 100mbit, 20mbit; default none): the whole set of runs
+ * once per entry, the databases behind a link of that rate (tc netem when it can, else a
+ * userspace proxy: bench/throttle.ts), each link a table of its own.
  *
  * Options: --via cli|library (default cli when bin/reckon.js exists), --concurrency N and
  * --chunk-size N (passed to reckon), --regenerate, --warmup N (unmeasured floor runs first,
  * default 1), --stages (also time a read-only run, to split the wall time into reading and the
  * rest), --rev COMMIT (run reckon from an exported snapshot of that commit instead of the working
  * tree), --profile (CPU profile of one run per pairing, summarised by part), --pg-url,
- * --maria-url (or RECKON_BENCH_PG / RECKON_BENCH_MARIA), --out FILE, --results FILE (the same
- * report, default bench/RESULTS.md).
+ * --maria-url (or RECKON_BENCH_PG / RECKON_BENCH_MARIA), --out FILE (this run's report, default
+ * bench/out/latest.md), --results FILE (default bench/RESULTS.md: this run's rows merged with the
+ * earlier runs' kept in FILE's .json twin, see bench/diff-report.ts; --fresh-results forgets them).
  *
  * --with-pg-comparator (default on; --without-pg-comparator turns it off): for pg-pg, a
  * pg_comparator run is interleaved with each floor and reckon run, timed the same way and checked
  * against the truth; see bench/pg-comparator.ts for the set-up and the mode it runs in. When it
- * cannot be installed or set up, the bench goes on without it and the report says why.
+ * cannot be installed or set up, the bench goes on without it and the report says why. On the
+ * MariaDB pairings the report uses pg_comparator's ratios to the floor measured in issue 5.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
@@ -31,25 +48,31 @@ import os, { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { driftStep, ensureTables, tableNames, truthFor, type Truth } from './generate.ts';
-import { measureBaselineRss, measureFloor, measureReckon, type ReckonInvocation, type ReckonResult, type Side } from './measure.ts';
+import {
+  ALGORITHMS,
+  fmt,
+  int,
+  loadStore,
+  mergeRun,
+  PAIRINGS,
+  patternLabel,
+  render,
+  saveStore,
+  storePath,
+  type Algorithm,
+  type Pairing,
+  type Pattern,
+  type Row,
+  type RunInfo,
+} from './diff-report.ts';
+import { differencesStep, driftStep, ensureTables, tableNames, truthFor, type Truth } from './generate.ts';
+import { measureBaselineRss, measureFloor, measureReckon, type Engine, type ReckonInvocation, type ReckonResult, type Side } from './measure.ts';
 import { ensurePgComparator, measurePgComparator, PGC_OPTIONS, type PgcAvailability, type PgcResult } from './pg-comparator.ts';
 import { formatSummary, summariseFile } from './profile-summary.ts';
+import { openLink, type NetLink } from './throttle.ts';
+import { parseRate } from './throttle-proxy.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-
-/** Targets from the issue; the report marks each figure against them. */
-const TARGET_RATIO = 2;
-const TARGET_RSS_MB = 200;
-const TARGET_RSS_GROWTH = 0.2;
-
-const PAIRINGS = {
-  'pg-pg': ['postgres', 'postgres'],
-  'maria-maria': ['mysql', 'mysql'],
-  'pg-maria': ['postgres', 'mysql'],
-  'maria-pg': ['mysql', 'postgres'],
-} as const;
-type Pairing = keyof typeof PAIRINGS;
 
 function fail(message: string): never {
   process.stderr.write(`bench: ${message}\n`);
@@ -80,11 +103,20 @@ function positiveInt(name: string, text: string | undefined): number | undefined
   return n;
 }
 
+const list = (text: string) =>
+  text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
 const { values } = parseArgs({
   options: {
     rows: { type: 'string', default: '1000000' },
-    drift: { type: 'string', default: '0.1%' },
+    drift: { type: 'string' },
+    differences: { type: 'string' },
     pairings: { type: 'string', default: 'pg-pg,pg-maria,maria-maria' },
+    algorithms: { type: 'string', default: 'auto' },
+    throttle: { type: 'string', default: 'none' },
     repeat: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '1' },
     via: { type: 'string' },
@@ -97,28 +129,59 @@ const { values } = parseArgs({
     'maria-url': { type: 'string', default: process.env.RECKON_BENCH_MARIA ?? 'mysql://root@127.0.0.1:3306/test' },
     out: { type: 'string', default: join(ROOT, 'bench/out/latest.md') },
     results: { type: 'string', default: join(ROOT, 'bench/RESULTS.md') },
+    'fresh-results': { type: 'boolean', default: false },
     'with-pg-comparator': { type: 'boolean', default: true },
     'without-pg-comparator': { type: 'boolean', default: false },
     rev: { type: 'string' },
   },
 });
 
-const sizes = values.rows.split(',').map(parseRows);
-const driftText = values.drift;
-const drift = parseDrift(driftText);
-let step: number;
-try {
-  step = driftStep(drift);
-} catch (err) {
-  fail((err as Error).message);
+const sizes = list(values.rows).map(parseRows);
+
+/** --drift and --differences entries; 0.1% drift when neither is given. */
+function parsePatterns(): Pattern[] {
+  const drifts = values.drift ?? (values.differences === undefined ? '0.1%' : '');
+  const out: Pattern[] = list(drifts).map((t) => ({ kind: 'drift', fraction: parseDrift(t) }));
+  for (const t of list(values.differences ?? '')) {
+    const n = Number(t);
+    if (!Number.isSafeInteger(n) || n < 0) fail(`--differences: not a whole number: ${t}`);
+    out.push({ kind: 'differences', n });
+  }
+  if (!out.length) fail('--drift / --differences: nothing to measure');
+  return out;
 }
-const pairings = values.pairings.split(',').map((p) => p.trim()) as Pairing[];
+const patterns = parsePatterns();
+
+/** The generator's step for a pattern at a size (they name the tables, so equal steps share them). */
+function stepFor(p: Pattern, rows: number): number {
+  try {
+    return p.kind === 'drift' ? driftStep(p.fraction) : differencesStep(rows, p.n);
+  } catch (err) {
+    fail(`${p.kind === 'drift' ? '--drift' : '--differences'}: ${(err as Error).message}`);
+  }
+}
+for (const n of sizes) for (const p of patterns) stepFor(p, n);
+
+const pairings = list(values.pairings) as Pairing[];
 for (const p of pairings) if (!(p in PAIRINGS)) fail(`--pairings: unknown pairing ${p} (known: ${Object.keys(PAIRINGS).join(', ')})`);
+const algorithms = [...new Set(list(values.algorithms))] as Algorithm[];
+for (const a of algorithms) if (!ALGORITHMS.includes(a)) fail(`--algorithms: unknown algorithm ${a} (known: ${ALGORITHMS.join(', ')})`);
+if (!algorithms.length) fail('--algorithms: none given');
+const throttles = [...new Set(list(values.throttle))];
+for (const t of throttles) {
+  if (t === 'none') continue;
+  try {
+    parseRate(t);
+  } catch (err) {
+    fail(`--throttle: ${(err as Error).message}`);
+  }
+}
 const repeat = positiveInt('repeat', values.repeat)!;
 const warmup = Number(values.warmup);
 if (!Number.isSafeInteger(warmup) || warmup < 0) fail(`--warmup must be a whole number, got ${values.warmup}`);
 const concurrency = positiveInt('concurrency', values.concurrency);
 const chunkSize = positiveInt('chunk-size', values['chunk-size']);
+
 /**
  * The tree reckon runs from. By default this checkout, uncommitted edits included; with --rev, an
  * exported snapshot of that commit, so edits others make in the checkout during a long run cannot
@@ -148,12 +211,6 @@ const urls = { postgres: values['pg-url'], mysql: values['maria-url'] } as const
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
 function sh(cmd: string, args: string[], env?: NodeJS.ProcessEnv): string {
   try {
     return execFileSync(cmd, args, { encoding: 'utf8', env: env ?? process.env, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
@@ -178,28 +235,10 @@ function machine(): Record<string, string> {
   };
 }
 
-function sidesOf(pairing: Pairing, rows: number): { left: Side; right: Side } {
+function sidesOf(at: Record<Engine, string>, pairing: Pairing, rows: number, step: number): { left: Side; right: Side } {
   const [le, re] = PAIRINGS[pairing];
   const t = tableNames(rows, step);
-  return { left: { engine: le, url: urls[le], table: t.left }, right: { engine: re, url: urls[re], table: t.right } };
-}
-
-interface Row {
-  pairing: Pairing;
-  rows: number;
-  truth: Truth;
-  floors: number[];
-  floorSides: number[][];
-  runs: ReckonResult[];
-  /** pg-pg with --with-pg-comparator: pg_comparator runs, interleaved with the rest. */
-  pgc: PgcResult[];
-  pgcCorrect: boolean;
-  pgcMismatches: string[];
-  /** With --stages: runs that only read both sides through the sources, interleaved with the rest. */
-  scans: ReckonResult[];
-  correct: boolean;
-  mismatches: string[];
-  load: [number, number];
+  return { left: { engine: le, url: at[le], table: t.left }, right: { engine: re, url: at[re], table: t.right } };
 }
 
 function check(truth: Truth, r: ReckonResult): string | undefined {
@@ -215,101 +254,124 @@ function checkPgc(truth: Truth, r: PgcResult): string | undefined {
   return wrong.length ? wrong.map((k) => `${k} ${got[k]} ≠ ${truth[k]}`).join(', ') : undefined;
 }
 
-const fmt = (n: number, d = 2) => n.toFixed(d);
-const int = (n: number) => Math.round(n).toLocaleString('en-US');
-
-function tableOf(rows: Row[]): string {
-  const withPgc = rows.some((r) => r.pgc.length);
-  const lines = [
-    '| pairing | rows | drift | reckon wall s | floor s | ratio | rows/s | peak RSS MB | correct |' +
-      (withPgc ? ' pg_comparator wall s | pg_comparator / floor | reckon / pg_comparator | pg_comparator correct |' : ''),
-    '|---|---:|---:|---:|---:|---:|---:|---:|---|' + (withPgc ? '---:|---:|---:|---|' : ''),
-  ];
-  for (const r of rows) {
-    const wall = median(r.runs.map((x) => x.wall));
-    const floor = median(r.floors);
-    const ratio = wall / floor;
-    const rss = Math.max(...r.runs.map((x) => x.rssMb));
-    const rate = (r.truth.left_rows + r.truth.right_rows) / wall;
-    let pgc = '';
-    if (withPgc && r.pgc.length) {
-      const pw = median(r.pgc.map((x) => x.wall));
-      pgc = ` ${fmt(pw)} | ${fmt(pw / floor)} | ${fmt(wall / pw)} | ${r.pgcCorrect ? 'yes' : `NO: ${r.pgcMismatches[0]}`} |`;
-    } else if (withPgc) pgc = ' – | – | – | – |';
-    lines.push(
-      `| ${r.pairing} | ${int(r.rows)} | ${driftText} | ${fmt(wall)} | ${fmt(floor)} | ${fmt(ratio)}${ratio > TARGET_RATIO ? ' ✗' : ' ✓'} | ${int(rate)} | ${fmt(rss, 0)}${rss > TARGET_RSS_MB ? ' ✗' : ' ✓'} | ${r.correct ? 'yes' : `NO: ${r.mismatches[0]}`} |${pgc}`,
-    );
-  }
-  return lines.join('\n') + '\n';
+/** One reckon run for the progress log: time, CPU, ratio, RSS, bytes, what ran. */
+function runText(r: ReckonResult, algorithm: Algorithm, floor: number, bad: string | undefined): string {
+  const b = r.summary.bytes_received;
+  const ran = r.summary.algorithm && r.summary.algorithm !== algorithm ? `→${r.summary.algorithm}` : '';
+  return (
+    `reckon ${algorithm}${ran} ${fmt(r.wall)} s (CPU ${fmt(r.cpu)} s, ratio ${fmt(r.wall / floor)}, RSS ${fmt(r.rssMb, 0)} MB` +
+    `${b ? `, ${fmt((b.left + b.right) / 1e6, 3)} MB received` : ''})${bad ? `, WRONG: ${bad}` : ''}`
+  );
 }
 
-function flatnessOf(rows: Row[]): string {
-  if (sizes.length < 2) return '';
-  const lines = ['| pairing | ' + sizes.map((n) => `RSS MB @ ${int(n)}`).join(' | ') + ' | last / first |', '|---|' + sizes.map(() => '---:|').join('') + '---:|'];
+/**
+ * One pairing × size × drift on one link: a row per algorithm. Each repetition runs the floor,
+ * then reckon once per algorithm, then pg_comparator (pg-pg), so a burst of load from elsewhere
+ * hits them alike; the floor, pg_comparator and scan runs are shared by the algorithms' rows.
+ */
+async function measureGroup(net: NetLink, p: Pairing, n: number, pattern: Pattern, withPgc: boolean): Promise<Omit<Row, 'run'>[]> {
+  const step = stepFor(pattern, n);
+  const truth = truthFor(n, step);
+  const { left, right } = sidesOf(net.urls, p, n, step);
+  const inv: ReckonInvocation = { via, left, right, concurrency, chunkSize, cwd: tree.dir };
+  const shared = { floors: [] as number[], floorSides: [] as number[][], pgc: [] as PgcResult[], scans: [] as ReckonResult[], load: [os.loadavg()[0]!, 0] as [number, number] };
+  const rows: Omit<Row, 'run'>[] = algorithms.map((algorithm, i) => ({
+    link: net.label,
+    pairing: p,
+    rows: n,
+    pattern,
+    algorithm,
+    primary: i === 0,
+    truth,
+    ...shared,
+    runs: [],
+    pgcCorrect: true,
+    pgcMismatches: [],
+    correct: true,
+    mismatches: [],
+  }));
+  const label = `${net.label === 'loopback' ? '' : `[${net.label}] `}${p} ${int(n)} drift ${patternLabel(pattern)}`;
+  // Unmeasured reads first, so the first measured floor does not pay for a cold cache alone.
+  for (let i = 0; i < warmup; i++) await measureFloor([left, right]);
+  for (let i = 0; i < repeat; i++) {
+    const f = await measureFloor([left, right]);
+    shared.floors.push(f.wall);
+    shared.floorSides.push(f.sides);
+    const parts = [`floor ${fmt(f.wall)} s`];
+    for (const row of rows) {
+      const r = await measureReckon({ ...inv, algorithm: row.algorithm });
+      row.runs.push(r);
+      const bad = check(truth, r);
+      if (bad) {
+        row.correct = false;
+        row.mismatches.push(bad);
+      }
+      parts.push(runText(r, row.algorithm, f.wall, bad));
+    }
+    if (withPgc) {
+      const pc = await measurePgComparator(left, right);
+      shared.pgc.push(pc);
+      const badPgc = checkPgc(truth, pc);
+      if (badPgc) {
+        for (const row of rows) {
+          row.pgcCorrect = false;
+          row.pgcMismatches.push(badPgc);
+        }
+      }
+      parts.push(`pg_comparator ${fmt(pc.wall)} s (ratio ${fmt(pc.wall / f.wall)}, client RSS ${fmt(pc.rssMb, 0)} MB${badPgc ? `, WRONG: ${badPgc}` : ''})`);
+    }
+    if (values.stages) {
+      const sc = await measureReckon({ ...inv, stage: 'scan' });
+      shared.scans.push(sc);
+      parts.push(`scan only ${fmt(sc.wall)} s (CPU ${fmt(sc.cpu)} s)`);
+    }
+    log(`  ${label} run ${i + 1}/${repeat}: ${parts.join(', ')}`);
+  }
+  shared.load[1] = os.loadavg()[0]!;
+  return rows;
+}
+
+/** CPU profile of one run per pairing: the first size, drift and algorithm, on loopback (it is about CPU, not the link). */
+async function profileRuns(): Promise<string> {
+  const n = sizes[0]!;
+  const pattern = patterns[0]!;
+  const algorithm = algorithms[0]!;
+  let text = '';
   for (const p of pairings) {
-    const rss = sizes.map((n) => {
-      const r = rows.find((x) => x.pairing === p && x.rows === n);
-      return r ? Math.max(...r.runs.map((x) => x.rssMb)) : NaN;
-    });
-    const ratio = rss[rss.length - 1]! / rss[0]!;
-    const ok = Math.abs(ratio - 1) <= TARGET_RSS_GROWTH;
-    lines.push(`| ${p} | ${rss.map((x) => fmt(x, 0)).join(' | ')} | ${fmt(ratio)}${ok ? ' ✓' : ' ✗'} |`);
+    const dir = join(ROOT, 'bench/out/profiles', `${p}-${n}`);
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+    const { left, right } = sidesOf(urls, p, n, stepFor(pattern, n));
+    log(`  profiling ${p} ${int(n)} (node --cpu-prof)…`);
+    const r = await measureReckon({ via, left, right, concurrency, chunkSize, algorithm, cwd: tree.dir, nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+    // One profile per thread; thread 0 is the main thread, where reckon runs (thread 1 is
+    // tsx's module-loader worker, idle after start-up).
+    const files = (await readdir(dir)).filter((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f));
+    if (!files[0]) continue;
+    const summary = await summariseFile(join(dir, files[0]), 15);
+    text += formatSummary(summary, `${p}, ${int(n)} rows, drift ${patternLabel(pattern)}, --algorithm ${algorithm}, profiled run wall ${fmt(r.wall)} s`) + '\n';
   }
-  return lines.join('\n') + '\n';
+  return text;
 }
 
-function stagesOf(rows: Row[]): string {
-  if (!values.stages) return '';
-  const lines = [
-    '| pairing | rows | floor s | read only s (CPU s) | full diff s (CPU s) | read share | normalise + merge + rest share |',
-    '|---|---:|---:|---:|---:|---:|---:|',
-  ];
-  for (const r of rows) {
-    const m = (xs: ReckonResult[], k: 'wall' | 'cpu') => median(xs.map((x) => x[k]));
-    const [sw, dw, sc, dc] = [m(r.scans, 'wall'), m(r.runs, 'wall'), m(r.scans, 'cpu'), m(r.runs, 'cpu')];
-    const share = (x: number) => `${Math.round((100 * x) / dw)}%`;
-    lines.push(`| ${r.pairing} | ${int(r.rows)} | ${fmt(median(r.floors))} | ${fmt(sw)} (${fmt(sc)}) | ${fmt(dw)} (${fmt(dc)}) | ${share(sw)} | ${share(dw - sw)} |`);
-  }
-  lines.push(
-    '',
-    'read only = bench/run-diff.ts --stage scan: both sides read through reckon\'s sources in turn (driver parsing, chunking), nothing compared; ' +
-      'it includes process start-up (~0.4 s). The CPU profile (--profile) splits the rest into normalisation, merge-join and the others.',
-  );
-  return lines.join('\n') + '\n';
-}
-
-function detailsOf(rows: Row[]): string {
-  const withPgc = rows.some((r) => r.pgc.length);
-  const lines = [
-    '| pairing | rows | run | floor s (left / right client) | reckon wall s | reckon CPU s | reckon engine s | RSS MB | exit |' +
-      (withPgc ? ' pg_comparator wall s | pg_comparator client CPU s | pg_comparator client RSS MB | INSERT / DELETE / UPDATE lines |' : ''),
-    '|---|---:|---:|---|---:|---:|---:|---:|---:|' + (withPgc ? '---:|---:|---:|---|' : ''),
-  ];
-  for (const r of rows) {
-    r.runs.forEach((x, i) => {
-      const sides = r.floorSides[i]!.map((s) => fmt(s)).join(' / ');
-      const p = r.pgc[i];
-      const pgc = !withPgc ? '' : p ? ` ${fmt(p.wall)} | ${fmt(p.cpu)} | ${fmt(p.rssMb, 0)} | ${p.inserts} / ${p.deletes} / ${p.updates} |` : ' – | – | – | – |';
-      lines.push(
-        `| ${r.pairing} | ${int(r.rows)} | ${i + 1} | ${fmt(r.floors[i]!)} (${sides}) | ${fmt(x.wall)} | ${fmt(x.cpu)} | ${fmt(x.summary.elapsed_ms / 1000)} | ${fmt(x.rssMb, 0)} | ${x.exitCode} |${pgc}`,
-      );
-    });
-  }
-  lines.push(
-    '',
-    'reckon CPU s = user + system time of the reckon process; close to its wall time means the Node process, not the databases, sets the pace. ' +
-      'reckon engine s = elapsed_ms of the summary (after start-up and connection).',
-  );
-  lines.push('', 'Load average (1 min) before / after each pairing: ' + rows.map((r) => `${r.pairing}@${int(r.rows)} ${fmt(r.load[0])}/${fmt(r.load[1])}`).join(', '));
-  return lines.join('\n') + '\n';
+function pgcNote(info: PgcAvailability | undefined): string {
+  if (!info) return 'pg_comparator: no pg-pg pairing';
+  if (!info.available) return `pg_comparator: skipped (${info.note})`;
+  return `pg_comparator ${info.version} on pg-pg: \`pg_comparator ${PGC_OPTIONS.join(' ')} <left> <right>\``;
 }
 
 async function main(): Promise<void> {
   const started = new Date();
   const info = machine();
   const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
-  log(`reckon diff bench: rows ${sizes.map(int).join(', ')}, drift ${driftText} (step ${step || 'none'}), pairings ${pairings.join(', ')}, repeat ${repeat}, via ${via}`);
+  log(
+    `reckon diff bench: rows ${sizes.map(int).join(', ')}, drift ${patterns.map(patternLabel).join(', ')}, pairings ${pairings.join(', ')}, ` +
+      `algorithms ${algorithms.join(', ')}, links ${throttles.join(', ')}, repeat ${repeat}, via ${via}`,
+  );
   log(`machine: ${info.cores} cores, ${info.memory}, PostgreSQL ${info.PostgreSQL}, MariaDB ${info.MariaDB}, load ${os.loadavg().map((l) => fmt(l)).join(' ')}`);
+  // Read now, so a damaged store stops the bench before the runs rather than after them.
+  const resultsStore = storePath(values.results);
+  const previous = values['fresh-results'] ? { version: 1 as const, runs: [], rows: [] } : await loadStore(resultsStore);
 
   let pgcInfo: PgcAvailability | undefined;
   if (pairings.includes('pg-pg')) {
@@ -324,114 +386,50 @@ async function main(): Promise<void> {
 
   const engines = new Set(pairings.flatMap((p) => PAIRINGS[p]));
   for (const n of sizes) {
-    // The two servers are independent; generating both at once halves the wait.
-    await Promise.all([...engines].map((e) => ensureTables(e, urls[e], n, step, values.regenerate, log)));
-  }
-
-  const results: Row[] = [];
-  for (const n of sizes) {
-    const truth = truthFor(n, step);
-    for (const p of pairings) {
-      const { left, right } = sidesOf(p, n);
-      const inv: ReckonInvocation = { via, left, right, concurrency, chunkSize, cwd: tree.dir };
-      const row: Row = { pairing: p, rows: n, truth, floors: [], floorSides: [], runs: [], pgc: [], pgcCorrect: true, pgcMismatches: [], scans: [], correct: true, mismatches: [], load: [os.loadavg()[0]!, 0] };
-      // Unmeasured reads first, so the first measured floor does not pay for a cold cache alone.
-      for (let i = 0; i < warmup; i++) await measureFloor([left, right]);
-      for (let i = 0; i < repeat; i++) {
-        // Interleaved, so a burst of load from elsewhere hits floor and reckon alike.
-        const f = await measureFloor([left, right]);
-        const r = await measureReckon(inv);
-        let pgcLine = '';
-        if (withPgc && p === 'pg-pg') {
-          const pc = await measurePgComparator(left, right);
-          row.pgc.push(pc);
-          const badPgc = checkPgc(truth, pc);
-          if (badPgc) {
-            row.pgcCorrect = false;
-            row.pgcMismatches.push(badPgc);
-          }
-          pgcLine = `, pg_comparator ${fmt(pc.wall)} s (ratio ${fmt(pc.wall / f.wall)}, client RSS ${fmt(pc.rssMb, 0)} MB${badPgc ? `, WRONG: ${badPgc}` : ''})`;
-        }
-        if (values.stages) {
-          const sc = await measureReckon({ ...inv, stage: 'scan' });
-          row.scans.push(sc);
-          log(`    scan only: ${fmt(sc.wall)} s (CPU ${fmt(sc.cpu)} s)`);
-        }
-        row.floors.push(f.wall);
-        row.floorSides.push(f.sides);
-        row.runs.push(r);
-        const bad = check(truth, r);
-        if (bad) {
-          row.correct = false;
-          row.mismatches.push(bad);
-        }
-        log(
-          `  ${p} ${int(n)} run ${i + 1}/${repeat}: floor ${fmt(f.wall)} s, reckon ${fmt(r.wall)} s (CPU ${fmt(r.cpu)} s, ratio ${fmt(r.wall / f.wall)}), RSS ${fmt(r.rssMb, 0)} MB${bad ? `, WRONG: ${bad}` : ''}${pgcLine}`,
-        );
-      }
-      row.load[1] = os.loadavg()[0]!;
-      results.push(row);
+    for (const step of new Set(patterns.map((p) => stepFor(p, n)))) {
+      // The two servers are independent; generating both at once halves the wait. Directly, not
+      // through a throttled link: generation is not measured.
+      await Promise.all([...engines].map((e) => ensureTables(e, urls[e], n, step, values.regenerate, log)));
     }
   }
 
-  let profileText = '';
-  if (values.profile) {
-    const n = sizes[0]!;
-    for (const p of pairings) {
-      const dir = join(ROOT, 'bench/out/profiles', `${p}-${n}`);
-      await rm(dir, { recursive: true, force: true });
-      await mkdir(dir, { recursive: true });
-      const { left, right } = sidesOf(p, n);
-      log(`  profiling ${p} ${int(n)} (node --cpu-prof)…`);
-      const r = await measureReckon({ via, left, right, concurrency, chunkSize, cwd: tree.dir, nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
-      // One profile per thread; thread 0 is the main thread, where reckon runs (thread 1 is
-      // tsx's module-loader worker, idle after start-up).
-      const files = (await readdir(dir)).filter((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f));
-      if (!files[0]) continue;
-      const summary = await summariseFile(join(dir, files[0]), 15);
-      profileText += formatSummary(summary, `${p}, ${int(n)} rows, profiled run wall ${fmt(r.wall)} s`) + '\n';
+  const measured: Omit<Row, 'run'>[] = [];
+  const links: Record<string, string> = {};
+  for (const t of throttles) {
+    const net = await openLink(t, urls, log);
+    links[net.label] = net.method;
+    try {
+      for (const n of sizes) for (const pattern of patterns) for (const p of pairings) measured.push(...(await measureGroup(net, p, n, pattern, withPgc && p === 'pg-pg')));
+    } finally {
+      await net.close();
     }
   }
 
-  const table = tableOf(results);
-  const flat = flatnessOf(results);
-  const stages = stagesOf(results);
-  const pgcText = !pgcInfo
-    ? ''
-    : pgcInfo.available
-      ? `pg_comparator ${pgcInfo.version} (pg-pg only): \`pg_comparator ${PGC_OPTIONS.join(' ')} <left> <right>\`, one run interleaved after each floor and reckon run; ` +
-        'its wall time includes the checksum work in the server backends; its RSS is the Perl client\'s only. Correct = its INSERT / DELETE / UPDATE lines equal left_only / right_only / changed.'
-      : `pg_comparator: skipped (${pgcInfo.note}).`;
-  process.stdout.write(`\n${table}\nbaseline RSS (process that diffs nothing): ${fmt(baselineRss, 0)} MB\n`);
-  if (pgcText) process.stdout.write(`${pgcText}\n`);
-  if (flat) process.stdout.write(`\nPeak RSS across sizes (target: within ${TARGET_RSS_GROWTH * 100}%):\n\n${flat}`);
-  if (stages) process.stdout.write(`\nWhere the wall time goes:\n\n${stages}`);
-  if (profileText) process.stdout.write(`\n${profileText}`);
-
-  const md = [
-    `# reckon diff benchmark`,
-    '',
-    `${started.toISOString()} · \`${command}\``,
-    '',
-    `Machine: ${info.cores} cores (${info.cpu}), ${info.memory}; PostgreSQL ${info.PostgreSQL}; MariaDB ${info.MariaDB}; Node ${info.node}; commit ${info.commit}.`,
-    `reckon via ${via}${concurrency ? `, --concurrency ${concurrency}` : ''}${chunkSize ? `, --chunk-size ${chunkSize}` : ''}; repeat ${repeat}, warm-up ${warmup}.`,
-    '',
-    table,
-    `Medians of ${repeat} interleaved runs; ratio = median reckon wall / median floor; peak RSS = highest of the runs.`,
-    `Floor = both tables streamed to /dev/null in parallel by \`psql \\copy\` / \`mariadb --quick\`. reckon wall includes process start.`,
-    `Targets: ratio ≤ ${TARGET_RATIO}, peak RSS ≤ ${TARGET_RSS_MB} MB. Baseline RSS of the same process diffing nothing: ${fmt(baselineRss, 0)} MB.`,
-    pgcText ? `\n${pgcText}` : '',
-    '',
-    flat ? `## Memory across sizes (target: within ${TARGET_RSS_GROWTH * 100}%)\n\n${flat}` : '',
-    stages ? `## Where the wall time goes\n\n${stages}` : '',
-    `## Runs\n\n${detailsOf(results)}`,
-    profileText ? `## CPU profile (self time)\n\n${profileText}` : '',
-  ].join('\n');
-  for (const file of new Set([values.out, values.results])) {
+  const profileText = values.profile ? await profileRuns() : '';
+  const run: Omit<RunInfo, 'id'> = {
+    started: started.toISOString(),
+    command,
+    machine: info,
+    settings: `reckon via ${via}${concurrency ? `, --concurrency ${concurrency}` : ''}${chunkSize ? `, --chunk-size ${chunkSize}` : ''}; repeat ${repeat}, warm-up ${warmup}`,
+    baselineRssMb: baselineRss,
+    pgc: pgcNote(pgcInfo),
+    links,
+  };
+  const { store, current } = mergeRun(previous, run, measured);
+  const now = render(current, profileText);
+  process.stdout.write(`\n${now.console}`);
+  // This run alone, then every run kept (when both are one file, the latter).
+  const outputs = new Map([
+    [values.out, now.markdown],
+    [values.results, render(store, profileText).markdown],
+  ]);
+  for (const [file, md] of outputs) {
     await mkdir(dirname(file), { recursive: true });
     await writeFile(file, md);
-    log(`\nwritten to ${file}`);
+    log(`written to ${file}`);
   }
+  await saveStore(resultsStore, store);
+  log(`rows kept for the next runs' ${values.results}: ${resultsStore} (${store.rows.length} rows from ${store.runs.length} runs)`);
 }
 
 await main();

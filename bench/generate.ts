@@ -9,6 +9,8 @@
  *   i % s = 3  an extra right row with id i * 10 + 5     -> right_only (interleaved, not at the end)
  *   i % s = u  (u = floor(s / 2)) one column changed,    -> changed
  *              the column rotating with floor(i / s) % 6, so every column type must detect it
+ * `--differences N` uses the same pattern with step round(3 * N_rows / N): about N/3 rows of each
+ * kind, N in all, scattered evenly over the table.
  * Tables are named orders_<rows>_d<step>_l / _r. A marker table records (rows, step, version) per
  * pair, written last, so a half-built pair is never reused.
  */
@@ -41,6 +43,14 @@ export function driftStep(drift: number): number {
   const step = Math.round(1 / drift);
   // Residues 1, 3 and floor(s/2) must be distinct.
   if (!(step >= 4)) throw new Error(`drift ${drift} is too large: at most 25%`);
+  return step;
+}
+
+/** About `n` differences in all (a third of each kind) in a table of `rows` to the step; 0 means none. */
+export function differencesStep(rows: number, n: number): number {
+  if (n === 0) return 0;
+  const step = Math.round((3 * rows) / n);
+  if (!(step >= 4)) throw new Error(`${n} differences in ${rows} rows are too many: at most ${Math.floor(0.75 * rows)}`);
   return step;
 }
 

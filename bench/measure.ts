@@ -96,6 +96,10 @@ export interface Summary {
   right_only: number;
   changed: number;
   elapsed_ms: number;
+  /** What ran ('stream' or 'hash'; auto picks one). Optional: reckon versions before issue 5 lack it. */
+  algorithm?: string;
+  /** Bytes read from each side's database sockets. Optional like `algorithm`. */
+  bytes_received?: { left: number; right: number };
 }
 
 export interface ReckonResult {
@@ -115,6 +119,8 @@ export interface ReckonInvocation {
   right: Side;
   concurrency?: number;
   chunkSize?: number;
+  /** `--algorithm` for reckon (auto, stream or hash); none passes no flag. */
+  algorithm?: string;
   /** Stop the pipeline after the sources (library runner only): read both sides, nothing more. */
   stage?: 'scan';
   /** Extra node flags, e.g. --cpu-prof. */
@@ -129,7 +135,9 @@ export function reckonArgs(inv: ReckonInvocation): string[] {
   if (inv.concurrency !== undefined) tuning.push('--concurrency', String(inv.concurrency));
   if (inv.chunkSize !== undefined) tuning.push('--chunk-size', String(inv.chunkSize));
   const flags = inv.nodeFlags ?? [];
+  // A scan reads both sides whole, whatever the algorithm: it takes no --algorithm.
   if (inv.stage) return [...flags, '--import', 'tsx', 'bench/run-diff.ts', ...tables, ...tuning, '--stage', inv.stage];
+  if (inv.algorithm !== undefined) tuning.push('--algorithm', inv.algorithm);
   if (inv.via === 'cli') return [...flags, 'bin/reckon.js', 'diff', ...tables, '--format', 'json', '--no-progress', ...tuning];
   return [...flags, '--import', 'tsx', 'bench/run-diff.ts', ...tables, ...tuning];
 }

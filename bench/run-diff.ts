@@ -4,7 +4,7 @@
  * and profile it with `node --cpu-prof`.
  *
  * usage: node --import tsx bench/run-diff.ts <left-url> <left-table> <right-url> <right-table>
- *          [--concurrency N] [--chunk-size N] [--stage scan|diff]
+ *          [--concurrency N] [--chunk-size N] [--algorithm auto|stream|hash] [--stage scan|diff]
  * Prints every event as one JSON line, then the summary line, like the CLI's jsonl format.
  *
  * --stage scan only reads both sides through the sources (driver parsing and chunking), in turn
@@ -20,11 +20,19 @@ import { parseTableName } from '../src/sources/dialect.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { concurrency: { type: 'string' }, 'chunk-size': { type: 'string' }, stage: { type: 'string', default: 'diff' } },
+  options: {
+    concurrency: { type: 'string' },
+    'chunk-size': { type: 'string' },
+    algorithm: { type: 'string' },
+    stage: { type: 'string', default: 'diff' },
+  },
 });
-if (positionals.length !== 4 || !['scan', 'diff'].includes(values.stage)) {
+const ALGORITHMS = ['auto', 'stream', 'hash'] as const;
+type Algorithm = (typeof ALGORITHMS)[number];
+const algorithm = values.algorithm as Algorithm | undefined;
+if (positionals.length !== 4 || !['scan', 'diff'].includes(values.stage) || (algorithm !== undefined && !ALGORITHMS.includes(algorithm))) {
   process.stderr.write(
-    'usage: run-diff.ts <left-url> <left-table> <right-url> <right-table> [--concurrency N] [--chunk-size N] [--stage scan|diff]\n',
+    'usage: run-diff.ts <left-url> <left-table> <right-url> <right-table> [--concurrency N] [--chunk-size N] [--algorithm auto|stream|hash] [--stage scan|diff]\n',
   );
   process.exit(2);
 }
@@ -78,6 +86,8 @@ if (values.stage === 'diff') {
     right: { url: rightUrl, table: rightTable },
     concurrency: values.concurrency ? Number(values.concurrency) : undefined,
     chunkSize,
+    // Spread, so this type-checks against engines from before DiffOptions had the option too.
+    ...(algorithm ? { algorithm } : {}),
   });
   for await (const e of run) await write(`${JSON.stringify(e)}\n`);
   await write(`${JSON.stringify(run.summary)}\n`);
