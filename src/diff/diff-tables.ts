@@ -51,6 +51,8 @@ export interface DiffOptions {
    * the table is large enough, and falls back to streaming when a first sample differs throughout.
    */
   algorithm?: DiffAlgorithm;
+  /** Range sizes of hash mode, in rows (tuning and tests; defaults 10,000 and 1,000). */
+  hashRanges?: { topRows?: number; leafRows?: number };
   /** Called once the algorithm is chosen, with the reason. */
   onAlgorithm?: (info: { algorithm: 'stream' | 'hash'; reason: string }) => void;
 }
@@ -184,6 +186,8 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
           integerKey: choice.integerKey,
           estimatedRows: choice.estimatedRows,
           concurrency,
+          topRows: opts.hashRanges?.topRows,
+          leafRows: opts.hashRanges?.leafRows,
           canonicalKey,
           compareKeys: cmpKey,
           onMatched: (l, r) => {

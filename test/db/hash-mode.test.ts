@@ -1,0 +1,171 @@
+/**
+ * Hash mode against the streaming diff on real databases: the same events in the same order for
+ * integer, text and composite keys, through several levels of narrowing, with filters and empty
+ * sides; far fewer bytes received when tables agree; and `auto` choosing by what it sees.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DiffOptions } from '../../src/diff/diff-tables.ts';
+import { collectDiff } from './collect.ts';
+import { createTestDb, type EngineName, type TestDb } from './harness.ts';
+
+const PAIRINGS: [EngineName, EngineName][] = [
+  ['postgres', 'postgres'],
+  ['mariadb', 'mariadb'],
+  ['postgres', 'mariadb'],
+  ['mariadb', 'postgres'],
+];
+
+const ROWS = 6000;
+
+/** Columns of a row from its number `g`: the same values in both engines. */
+function ddl(engine: EngineName, name: string, key: 'int' | 'text' | 'pair'): string {
+  const keyCols =
+    key === 'int' ? 'id bigint PRIMARY KEY' : key === 'text' ? 'code varchar(20) PRIMARY KEY' : 'a int NOT NULL, b varchar(10) NOT NULL, PRIMARY KEY (a, b)';
+  return engine === 'postgres'
+    ? `CREATE TABLE ${name} (${keyCols}, amount numeric(12,2), note text, at timestamp(6))`
+    : `CREATE TABLE ${name} (${keyCols}, amount decimal(12,2), note varchar(40), at datetime(6))`;
+}
+
+function fill(engine: EngineName, name: string, key: 'int' | 'text' | 'pair', where: string): string {
+  const g = engine === 'postgres' ? 'g' : 'seq';
+  const from = engine === 'postgres' ? `generate_series(1, ${ROWS}) AS t(g)` : `seq_1_to_${ROWS}`;
+  const tagged = (tag: string) => (engine === 'postgres' ? `'${tag}' || lpad(g::text, 6, '0')` : `CONCAT('${tag}', LPAD(seq, 6, '0'))`);
+  const keys = key === 'int' ? [`${g} * 3`] : key === 'text' ? [tagged('k')] : [`${g} % 50`, tagged('b')];
+  const amount = `(${g} % 1000) + 0.25`;
+  const note = engine === 'postgres' ? `CASE WHEN ${g} % 7 = 0 THEN NULL ELSE 'n' || ${g} END` : `IF(${g} % 7 = 0, NULL, CONCAT('n', ${g}))`;
+  const at =
+    engine === 'postgres'
+      ? `timestamp '2024-01-01' + ${g} * interval '1 second' + (${g} % 10) * interval '1 microsecond'`
+      : `TIMESTAMP '2024-01-01 00:00:00' + INTERVAL ${g} SECOND + INTERVAL (${g} % 10) MICROSECOND`;
+  return `INSERT INTO ${name} SELECT ${keys.join(', ')}, ${amount}, ${note}, ${at} FROM ${from} WHERE ${where}`;
+}
+
+/** Rows changed on the right: scattered, and a dense run that forces several levels of cutting. */
+const CHANGED = [17, 1500, 1501, 2222, 4100, 4101, 4102, 4103, 5999];
+const LEFT_ONLY = [1, 300, 3333];
+const RIGHT_ONLY = [6000, 2500];
+
+async function loadPair(left: TestDb, right: TestDb, name: string, key: 'int' | 'text' | 'pair'): Promise<void> {
+  await Promise.all([left.exec(ddl(left.engine, name, key)), right.exec(ddl(right.engine, name, key))]);
+  const g = (e: EngineName) => (e === 'postgres' ? 'g' : 'seq');
+  await left.exec(fill(left.engine, name, key, `${g(left.engine)} NOT IN (${RIGHT_ONLY.join(', ')})`));
+  await right.exec(fill(right.engine, name, key, `${g(right.engine)} NOT IN (${LEFT_ONLY.join(', ')})`));
+  const set = right.engine === 'postgres' ? `note = coalesce(note, '') || '!'` : `note = CONCAT(IFNULL(note, ''), '!')`;
+  const keyOf = key === 'int' ? `id / 3` : key === 'text' ? 'CAST(SUBSTRING(code, 2) AS INT)' : 'CAST(SUBSTRING(b, 2) AS INT)';
+  const keyExpr = right.engine === 'mariadb' ? keyOf.replace('AS INT', 'AS SIGNED') : keyOf;
+  await right.exec(`UPDATE ${name} SET ${set} WHERE ${keyExpr} IN (${CHANGED.join(', ')})`);
+}
+
+describe.each(PAIRINGS)('%s ↔ %s', (leftEngine, rightEngine) => {
+  let left: TestDb;
+  let right: TestDb;
+  beforeAll(async () => {
+    [left, right] = await Promise.all([createTestDb(leftEngine), createTestDb(rightEngine)]);
+    for (const key of ['int', 'text', 'pair'] as const) await loadPair(left, right, `t_${key}`, key);
+    await Promise.all([left, right].map((db) => db.exec(ddl(db.engine, 'empty_t', 'int'))));
+  });
+  afterAll(async () => {
+    await Promise.all([left?.drop(), right?.drop()]);
+  });
+
+  const sides = (name: string, rightName = name): Pick<DiffOptions, 'left' | 'right'> => ({
+    left: { url: left.url, table: left.table(name) },
+    right: { url: right.url, table: right.table(rightName) },
+  });
+
+  describe.each(['int', 'text', 'pair'] as const)('%s key', (key) => {
+    it.each([
+      ['one level', { topRows: 10_000, leafRows: 1000 }],
+      ['several levels', { topRows: 700, leafRows: 20 }],
+      ['one row per leaf', { topRows: 64, leafRows: 1 }],
+    ])('gives the streaming events in the same order (%s)', async (_name, hashRanges) => {
+      const stream = await collectDiff({ ...sides(`t_${key}`), algorithm: 'stream' });
+      expect(stream.summary).toMatchObject({ left_only: LEFT_ONLY.length, right_only: RIGHT_ONLY.length, changed: CHANGED.length, algorithm: 'stream' });
+      const hashed = await collectDiff({ ...sides(`t_${key}`), algorithm: 'hash', hashRanges });
+      expect(hashed.events).toEqual(stream.events);
+      const { elapsed_ms: _a, bytes_received: _b, ...rest } = hashed.summary;
+      const { elapsed_ms: _c, bytes_received: _d, ...expected } = stream.summary;
+      expect(rest).toEqual({ ...expected, algorithm: 'hash' });
+    });
+  });
+
+  it('honours filters: a filter that leaves out every difference finds none', async () => {
+    const where = 'id > 12000 AND id < 12100';
+    const r = await collectDiff({ ...sides('t_int'), where, algorithm: 'hash', hashRanges: { topRows: 10, leafRows: 2 } });
+    expect(r.events).toEqual([]);
+    expect(r.summary).toMatchObject({ identical: true, left_rows: 33, right_rows: 33 });
+  });
+
+  it('handles empty sides', async () => {
+    const both = await collectDiff({ ...sides('empty_t'), algorithm: 'hash' });
+    expect(both.summary).toMatchObject({ identical: true, left_rows: 0, right_rows: 0 });
+    const oneEmpty = await collectDiff({ ...sides('t_int', 'empty_t'), algorithm: 'hash', key: ['id'], columns: ['amount'] });
+    expect(oneEmpty.summary).toMatchObject({ left_only: ROWS - RIGHT_ONLY.length, right_only: 0, changed: 0 });
+  });
+
+  it('reads a small fraction of the bytes when the tables agree', async () => {
+    const same = { left: { url: left.url, table: left.table('t_int') }, right: { url: left.url, table: left.table('t_int') } };
+    const stream = await collectDiff({ ...same, algorithm: 'stream' });
+    const hashed = await collectDiff({ ...same, algorithm: 'hash' });
+    expect(hashed.summary.identical).toBe(true);
+    expect(stream.summary.bytes_received.left).toBeGreaterThan(100_000);
+    expect(hashed.summary.bytes_received.left + hashed.summary.bytes_received.right).toBeLessThan(
+      (stream.summary.bytes_received.left + stream.summary.bytes_received.right) / 20,
+    );
+  });
+});
+
+describe('auto', () => {
+  let pg: TestDb;
+  let maria: TestDb;
+  const BIG = 60_000;
+  beforeAll(async () => {
+    [pg, maria] = await Promise.all([createTestDb('postgres'), createTestDb('mariadb')]);
+    await pg.exec(`CREATE TABLE big (id int PRIMARY KEY, v int, f double precision);
+      INSERT INTO big SELECT g, g % 97, g / 8.0 FROM generate_series(1, ${BIG}) g; ANALYZE big;
+      CREATE TABLE dense (id int PRIMARY KEY, v int);
+      INSERT INTO dense SELECT g, CASE WHEN g % 50 = 0 THEN -1 ELSE g % 97 END FROM generate_series(1, ${BIG}) g; ANALYZE dense;
+      CREATE TABLE small (id int PRIMARY KEY, v int); INSERT INTO small SELECT g, g FROM generate_series(1, 100) g; ANALYZE small`);
+    await maria.exec(`CREATE TABLE big (id int PRIMARY KEY, v int, f double);
+      INSERT INTO big SELECT seq, seq % 97, seq / 8.0 FROM seq_1_to_${BIG}; ANALYZE TABLE big`);
+  });
+  afterAll(async () => {
+    await Promise.all([pg?.drop(), maria?.drop()]);
+  });
+
+  async function run(opts: DiffOptions) {
+    const seen: { algorithm: string; reason: string }[] = [];
+    const r = await collectDiff({ ...opts, onAlgorithm: (a) => seen.push(a) });
+    return { ...r, seen };
+  }
+
+  it('hashes a large table whose columns both engines hash alike', async () => {
+    const r = await run({ left: { url: pg.url, table: pg.table('big') }, right: { url: maria.url, table: maria.table('big') }, columns: ['v'] });
+    expect(r.seen[0]!.algorithm).toBe('hash');
+    expect(r.summary).toMatchObject({ identical: true, algorithm: 'hash', left_rows: BIG, right_rows: BIG });
+  });
+
+  it('streams when a column is written differently by the two engines, and says which', async () => {
+    const r = await run({ left: { url: pg.url, table: pg.table('big') }, right: { url: maria.url, table: maria.table('big') } });
+    expect(r.seen[0]!.algorithm).toBe('stream');
+    expect(r.seen[0]!.reason).toContain('f (double precision / double)');
+    expect(r.summary).toMatchObject({ identical: true, algorithm: 'stream' });
+  });
+
+  it('streams a small table', async () => {
+    const r = await run({ left: { url: pg.url, table: pg.table('small') }, right: { url: pg.url, table: pg.table('small') } });
+    expect(r.seen[0]).toMatchObject({ algorithm: 'stream' });
+    expect(r.seen[0]!.reason).toMatch(/small table/);
+  });
+
+  it('gives up hashing when a first sample differs nearly everywhere, with the right answer', async () => {
+    const r = await run({
+      left: { url: pg.url, table: pg.table('big') },
+      right: { url: pg.url, table: pg.table('dense') },
+      columns: ['v'],
+      hashRanges: { topRows: 500, leafRows: 100 },
+    });
+    expect(r.seen.map((s) => s.algorithm)).toEqual(['hash', 'stream']);
+    expect(r.summary).toMatchObject({ changed: BIG / 50, algorithm: 'stream', left_rows: BIG, right_rows: BIG });
+  });
+});
