@@ -185,7 +185,9 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
           mode: opts.algorithm === 'hash' ? 'hash' : 'auto',
           integerKey: choice.integerKey,
           estimatedRows: choice.estimatedRows,
-          concurrency,
+          // Two statements per side keep both databases busy while each waits on the other's
+          // round trips; the pool holds concurrency + 1 connections, so two fit at the default.
+          concurrency: Math.max(2, concurrency),
           topRows: opts.hashRanges?.topRows,
           leafRows: opts.hashRanges?.leafRows,
           canonicalKey,
