@@ -60,7 +60,10 @@ export async function chooseAlgorithm(
   if (requested === 'stream') return { algorithm: 'stream', reason: 'requested', hash: none, integerKey, estimatedRows: null };
   const cols = hashColumns([...plan.keys, ...plan.compared], leftSource.engine, rightSource.engine);
   const estimatedRows = await leftSource.estimateRows(leftTable).catch(() => null);
-  const hash = { left: rowHashExpression(leftSource.engine, cols.left), right: rowHashExpression(rightSource.engine, cols.right) };
+  const hash = {
+    left: rowHashExpression(leftSource.engine, cols.left, rightSource.engine),
+    right: rowHashExpression(rightSource.engine, cols.right, leftSource.engine),
+  };
   if (requested === 'hash') return { algorithm: 'hash', reason: 'requested', hash, integerKey, estimatedRows };
   if (cols.unlike.length > 0) {
     return {

@@ -6,7 +6,7 @@
  * values (see HashForm), then the fields of a row are joined into one unambiguous string: a NULL
  * is the lone field `N`; a value that can hold any character is `<byte length>:<text>`; the other
  * values (numbers, dates, hex) never hold a TAB, which separates the fields. The row's hash is the
- * first 64 bits of the MD5 of that string: the strongest function both engines ship. A range's
+ * first 64 bits of the MD5 of that string (see rowHashExpression). A range's
  * aggregate is COUNT(*) and SUM(hash), compared modulo 2^64 (PostgreSQL sums the bits as a signed
  * bigint, MySQL as unsigned; the two agree modulo 2^64).
  *
@@ -238,9 +238,15 @@ export function rowTextExpression(engine: Engine, columns: readonly HashColumn[]
   return engine === 'postgres' ? fields.join(` || E'\\t' || `) : `CONCAT_WS(CHAR(9), ${fields.join(', ')})`;
 }
 
-/** The 64-bit per-row hash: signed bigint on PostgreSQL, unsigned on MySQL. */
-export function rowHashExpression(engine: Engine, columns: readonly HashColumn[]): string {
+/**
+ * The 64-bit per-row hash: signed bigint on PostgreSQL, unsigned on MySQL. MD5 is the one strong
+ * hash both engines ship; when the other side is PostgreSQL too, its own 64-bit text hash (the one
+ * hash partitioning relies on, stable across versions) costs half as much. It is given the bytes
+ * under COLLATE "C": under a nondeterministic collation it would hash 'A' and 'a' alike.
+ */
+export function rowHashExpression(engine: Engine, columns: readonly HashColumn[], peer: Engine): string {
   const text = rowTextExpression(engine, columns);
+  if (engine === 'postgres' && peer === 'postgres') return `hashtextextended((${text}) COLLATE "C", 0)`;
   return engine === 'postgres' ? `('x' || left(md5(${text}), 16))::bit(64)::bigint` : `CAST(CONV(LEFT(MD5(${text}), 16), 16, 10) AS UNSIGNED)`;
 }
 

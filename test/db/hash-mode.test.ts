@@ -169,3 +169,28 @@ describe('auto', () => {
     expect(r.summary).toMatchObject({ changed: BIG / 50, algorithm: 'stream', left_rows: BIG, right_rows: BIG });
   });
 });
+
+describe('PostgreSQL ↔ PostgreSQL', () => {
+  let db: TestDb;
+  beforeAll(async () => {
+    db = await createTestDb('postgres');
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  // Same-engine pairs hash with hashtextextended, which would hash by the collation's rules.
+  it('text under a case-insensitive collation still hashes by its bytes', async () => {
+    await db.exec(`CREATE COLLATION ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+      CREATE TABLE l (id int PRIMARY KEY, v text COLLATE ci); CREATE TABLE r (id int PRIMARY KEY, v text COLLATE ci);
+      INSERT INTO l SELECT g, 'Name ' || g FROM generate_series(1, 3000) g;
+      INSERT INTO r SELECT g, CASE WHEN g = 1234 THEN 'name ' || g ELSE 'Name ' || g END FROM generate_series(1, 3000) g`);
+    const r = await collectDiff({
+      left: { url: db.url, table: db.table('l') },
+      right: { url: db.url, table: db.table('r') },
+      algorithm: 'hash',
+      hashRanges: { topRows: 500, leafRows: 50 },
+    });
+    expect(r.events).toEqual([{ type: 'changed', key: { id: 1234 }, columns: ['v'], left: { v: 'Name 1234' }, right: { v: 'name 1234' } }]);
+  });
+});

@@ -451,16 +451,16 @@ async function databaseHashes(a: { source: Source; table: string }, b: { source:
   const [ia, ib] = await Promise.all([a.source.describe(parseTableName(a.table)!), b.source.describe(parseTableName(b.table)!)]);
   const pair = (name: string): ColumnPair => ({ name, left: ia.columns.find((c) => c.name === name)!, right: ib.columns.find((c) => c.name === name)! });
   const cols = hashColumns([pair('id'), pair('v')], a.source.engine, b.source.engine);
-  const read = async (side: { source: Source }, info: typeof ia, hcols: typeof cols.left) => {
+  const read = async (side: { source: Source }, info: typeof ia, hcols: typeof cols.left, peer: Source) => {
     const e = side.source.engine;
     const rows = await side.source.query({
-      text: `SELECT ${quoteIdent(e, 'id')}, ${rowHashExpression(e, hcols)} FROM ${qualifiedTable(e, info.table)} ORDER BY 1`,
+      text: `SELECT ${quoteIdent(e, 'id')}, ${rowHashExpression(e, hcols, peer.engine)} FROM ${qualifiedTable(e, info.table)} ORDER BY 1`,
       values: [],
     });
     const m = 1n << 64n;
     return new Map(rows.map((r) => [Number(r[0]), ((BigInt(String(r[1])) % m) + m) % m]));
   };
-  const [left, right] = await Promise.all([read(a, ia, cols.left), read(b, ib, cols.right)]);
+  const [left, right] = await Promise.all([read(a, ia, cols.left, b.source), read(b, ib, cols.right, a.source)]);
   return { left, right, alike: cols.unlike.length === 0 };
 }
 
