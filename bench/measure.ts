@@ -25,6 +25,8 @@ interface Exit {
   stderr: string;
 }
 
+const STDOUT_TAIL = 1 << 20;
+
 function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; captureStdout: boolean; cwd?: string }): Promise<Exit> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, {
@@ -33,9 +35,16 @@ function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; captu
       // 'ignore' gives the child /dev/null: the floor clients write their rows there directly.
       stdio: ['ignore', opts.captureStdout ? 'pipe' : 'ignore', 'pipe'],
     });
+    // Only the end of stdout is kept: it holds the summary, and a run with millions of
+    // differences writes more than a JS string can hold.
     const out: Buffer[] = [];
+    let outBytes = 0;
     const err: Buffer[] = [];
-    child.stdout?.on('data', (b: Buffer) => out.push(b));
+    child.stdout?.on('data', (b: Buffer) => {
+      out.push(b);
+      outBytes += b.length;
+      while (out.length > 1 && outBytes - out[0]!.length >= STDOUT_TAIL) outBytes -= out.shift()!.length;
+    });
     child.stderr?.on('data', (b: Buffer) => err.push(b));
     child.on('error', reject);
     child.on('close', (code, signal) =>
@@ -151,6 +160,15 @@ function parseSummary(stdout: string): Summary | undefined {
     if (doc.type === 'summary') return doc as Summary;
   } catch {
     // Not one document: jsonl, summary last.
+  }
+  // --format json ends with `],"summary":{…}}`; the tail may have cut the document's start.
+  const at = trimmed.lastIndexOf('"summary":');
+  if (at >= 0 && trimmed.endsWith('}}')) {
+    try {
+      return JSON.parse(trimmed.slice(at + '"summary":'.length, -1)) as Summary;
+    } catch {
+      // Not that shape either.
+    }
   }
   const last = trimmed.slice(trimmed.lastIndexOf('\n') + 1);
   try {
