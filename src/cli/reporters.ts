@@ -6,7 +6,8 @@ import type { DiffEvent, DiffSummary } from '../types.ts';
 import type { Output } from './output.ts';
 
 export interface Reporter {
-  event(e: DiffEvent): Promise<void>;
+  /** A promise only when the output had to wait; most events are only buffered. */
+  event(e: DiffEvent): Promise<void> | void;
   finish(summary: DiffSummary): Promise<void>;
 }
 
@@ -34,11 +35,38 @@ export function summaryRecord(s: DiffSummary): Record<string, unknown> {
   return out;
 }
 
+/** Characters JSON.stringify would escape (lone surrogates included). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+const jsonString = (v: string) => (NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`);
+const quotedNames = new Map<string, string>();
+
+function jsonObject(o: Record<string, string | number | null>): string {
+  let out = '{';
+  for (const name in o) {
+    let q = quotedNames.get(name);
+    if (q === undefined) quotedNames.set(name, (q = `${JSON.stringify(name)}:`));
+    const v = o[name];
+    out += `${out.length > 1 ? ',' : ''}${q}${v === null || v === undefined ? 'null' : typeof v === 'number' ? String(v) : jsonString(v)}`;
+  }
+  return `${out}}`;
+}
+
+/**
+ * An event as JSON.stringify writes it, a third faster: events have one of two fixed shapes, and
+ * with 10% of a large table differing, serialising them is a large share of the run.
+ */
+export function eventJson(e: DiffEvent): string {
+  if (e.type === 'changed') {
+    return `{"type":"changed","key":${jsonObject(e.key)},"columns":[${e.columns.map(jsonString).join(',')}],"left":${jsonObject(e.left)},"right":${jsonObject(e.right)}}`;
+  }
+  return `{"type":"${e.type}","key":${jsonObject(e.key)},"row":${jsonObject(e.row)}}`;
+}
+
 /** One JSON object per line: the events, then the summary. */
 export function jsonlReporter(out: Output): Reporter {
   return {
-    event: (e) => out.write(`${JSON.stringify(e)}\n`),
-    finish: (s) => out.write(`${JSON.stringify(summaryRecord(s))}\n`),
+    event: (e) => out.write(`${eventJson(e)}\n`),
+    finish: async (s) => out.write(`${JSON.stringify(summaryRecord(s))}\n`),
   };
 }
 
@@ -46,9 +74,10 @@ export function jsonlReporter(out: Output): Reporter {
 export function jsonReporter(out: Output): Reporter {
   let first = true;
   return {
-    async event(e) {
-      await out.write(`${first ? '{"events":[\n' : ',\n'}${JSON.stringify(e)}`);
+    event(e) {
+      const pending = out.write(`${first ? '{"events":[\n' : ',\n'}${eventJson(e)}`);
       first = false;
+      return pending;
     },
     async finish(s) {
       await out.write(`${first ? '{"events":[' : '\n'}],"summary":${JSON.stringify(summaryRecord(s))}}\n`);

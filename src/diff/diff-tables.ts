@@ -11,7 +11,7 @@ import type { DiffAlgorithm, DiffEvent, DiffProgress, DiffSummary, Key, KeyRange
 import { keyComparator, keyOrderFor } from './compare-keys.ts';
 import { chooseAlgorithm } from './choose-algorithm.ts';
 import { planHashRanges } from './hash-ranges.ts';
-import { mergeJoin, type CanonicalRow, type MergeCounts, type MergeEvent } from './merge-join.ts';
+import { mergeJoinBatches, type CanonicalRow, type MergeCounts, type MergeEvent } from './merge-join.ts';
 import { normalizedScan, nullKeyError } from './normalized-scan.ts';
 import { planColumns, tableLabel } from './plan-columns.ts';
 import { orderedParallel, rangesFromBoundaries } from './plan.ts';
@@ -67,6 +67,11 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 function keyValue(type: LogicalType, v: string | null): string | number {
   if (v === null) return '';
+  // Canonical integers of up to 15 digits are always within 2^53.
+  if (type === 'integer' && v.length <= 15) {
+    const n = Number(v);
+    if (Number.isInteger(n)) return n;
+  }
   if (type === 'integer' && /^-?\d+$/.test(v)) {
     const b = BigInt(v);
     if (b <= MAX_SAFE && b >= -MAX_SAFE) return Number(v);
@@ -82,12 +87,24 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
   constructor(private readonly opts: DiffOptions) {}
 
   [Symbol.asyncIterator](): AsyncIterator<DiffEvent> {
+    return this.events();
+  }
+
+  private async *events(): AsyncGenerator<DiffEvent> {
+    for await (const batch of this.batches()) yield* batch;
+  }
+
+  /**
+   * The events in batches, in the same order: cheaper for a consumer that handles many events
+   * (one await per batch instead of one per event). A run is iterated once, either way.
+   */
+  batches(): AsyncGenerator<DiffEvent[]> {
     if (this.started) throw new Error('a DiffRun can be iterated once');
     this.started = true;
     return this.run();
   }
 
-  private async *run(): AsyncGenerator<DiffEvent> {
+  private async *run(): AsyncGenerator<DiffEvent[]> {
     const opts = this.opts;
     const t0 = Date.now();
     const concurrency = opts.concurrency ?? 1;
@@ -233,7 +250,7 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
       const names = [...plan.keys, ...plan.compared].map((p) => p.name);
       const onRetry = (side: 'left' | 'right') => (attempt: number, error: Error) => opts.onRetry?.({ side, attempt, error });
       const tasks = ranges.map((range, i) => () =>
-        mergeJoin(
+        mergeJoinBatches(
           normalizedScan(leftSource, request('left', range), leftNorms, eager, retries, onRetry('left')),
           normalizedScan(rightSource, request('right', range), rightNorms, eager, retries, onRetry('right')),
           {
@@ -272,10 +289,16 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
         return { type: e.type, key: keyObject(e.row), row: rowObject(e.row, e.type === 'left_only' ? leftLate : rightLate) };
       };
 
-      for await (const e of orderedParallel(tasks, concurrency)) {
-        counts[e.type]++;
-        differences++;
-        yield toEvent(e);
+      // One batch (at most 1,000 events) may wait per range running ahead.
+      for await (const batch of orderedParallel(tasks, concurrency, 1)) {
+        const out: DiffEvent[] = new Array(batch.length);
+        for (let i = 0; i < batch.length; i++) {
+          const e = batch[i]!;
+          counts[e.type]++;
+          out[i] = toEvent(e);
+        }
+        differences += batch.length;
+        yield out;
       }
       const leftRows = skipped.left + rangeCounts.reduce((s, c) => s + c.left, 0);
       const rightRows = skipped.right + rangeCounts.reduce((s, c) => s + c.right, 0);

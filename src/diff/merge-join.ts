@@ -116,6 +116,9 @@ class Side {
   }
 }
 
+/** Events handed on at once, at most: enough to spread the cost of an await over many events. */
+const BATCH = 1000;
+
 /** Yields the differences between two ascending row streams. */
 export async function* mergeJoin(
   left: AsyncIterable<CanonicalRow[]>,
@@ -123,15 +126,37 @@ export async function* mergeJoin(
   opts: MergeOptions,
   counts: MergeCounts = { left: 0, right: 0 },
 ): AsyncGenerator<MergeEvent> {
+  for await (const batch of mergeJoinBatches(left, right, opts, counts)) yield* batch;
+}
+
+/**
+ * The differences between two ascending row streams, in batches: events found while both sides'
+ * current chunks last are collected and handed on together, before the next wait for a chunk, so
+ * a table with hundreds of thousands of differences does not pay an await per difference.
+ */
+export async function* mergeJoinBatches(
+  left: AsyncIterable<CanonicalRow[]>,
+  right: AsyncIterable<CanonicalRow[]>,
+  opts: MergeOptions,
+  counts: MergeCounts = { left: 0, right: 0 },
+): AsyncGenerator<MergeEvent[]> {
   const l = new Side(left[Symbol.asyncIterator](), opts.leftName, opts);
   const r = new Side(right[Symbol.asyncIterator](), opts.rightName, opts);
   const k = opts.keyLength;
   const sameValue = opts.sameValue;
   const width = opts.width;
+  let batch: MergeEvent[] = [];
   try {
     for (;;) {
-      const a = l.current() ?? (await l.peek());
-      const b = r.current() ?? (await r.peek());
+      let a = l.current();
+      let b = r.current();
+      if ((a === undefined || b === undefined) && batch.length > 0) {
+        // About to wait for a chunk: hand on what was found first.
+        yield batch;
+        batch = [];
+      }
+      a ??= await l.peek();
+      b ??= await r.peek();
       if (a === undefined && b === undefined) break;
       let c: number;
       if (a === undefined) c = 1;
@@ -140,11 +165,11 @@ export async function* mergeJoin(
       if (c < 0) {
         l.take(a!);
         counts.left = l.count;
-        yield { type: 'left_only', row: width === undefined ? a! : unpackRow(a!, k, width) };
+        batch.push({ type: 'left_only', row: width === undefined ? a! : unpackRow(a!, k, width) });
       } else if (c > 0) {
         r.take(b!);
         counts.right = r.count;
-        yield { type: 'right_only', row: width === undefined ? b! : unpackRow(b!, k, width) };
+        batch.push({ type: 'right_only', row: width === undefined ? b! : unpackRow(b!, k, width) });
       } else {
         l.take(a!);
         r.take(b!);
@@ -161,9 +186,14 @@ export async function* mergeJoin(
           const y = b![i];
           if (x !== y && !(sameValue && sameValue(i, x ?? null, y ?? null))) (columns ??= []).push(i);
         }
-        if (columns) yield { type: 'changed', left: a!, right: b!, columns };
+        if (columns) batch.push({ type: 'changed', left: a!, right: b!, columns });
+      }
+      if (batch.length >= BATCH) {
+        yield batch;
+        batch = [];
       }
     }
+    if (batch.length > 0) yield batch;
   } finally {
     await Promise.all([l.close(), r.close()]);
   }

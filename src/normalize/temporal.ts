@@ -37,6 +37,18 @@ function isCanonicalShape(t: string): boolean {
 
 const DIGIT_POSITIONS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22, 23, 24, 25];
 
+/** The first n characters of the canonical shape (n >= 19): a timestamp with a shorter fraction. */
+function isCanonicalPrefix(t: string, n: number): boolean {
+  if (t.charCodeAt(4) !== 45 || t.charCodeAt(7) !== 45 || t.charCodeAt(10) !== 32 || t.charCodeAt(13) !== 58) return false;
+  if (t.charCodeAt(16) !== 58 || (n > 19 && t.charCodeAt(19) !== 46)) return false;
+  for (const i of DIGIT_POSITIONS) {
+    if (i >= n) break;
+    const c = t.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 /** Canonical timestamp text, or the input unchanged when it is not a plain timestamp (infinity, BC). */
 export function canonicalTimestamp(text: string): string {
   // Fast paths for what the engines send for microsecond columns: MySQL DATETIME(6) and
@@ -44,6 +56,11 @@ export function canonicalTimestamp(text: string): string {
   if (text.length === 26 && isCanonicalShape(text)) return text;
   if (text.length === 29 && text.charCodeAt(26) === 43 && text.charCodeAt(27) === 48 && text.charCodeAt(28) === 48 && isCanonicalShape(text)) {
     return text.slice(0, 26);
+  }
+  // PostgreSQL timestamp text drops trailing fractional zeros: `…:56`, `…:56.5`, `…:56.0405`.
+  const n = text.length;
+  if (n >= 19 && n <= 26 && n !== 20 && isCanonicalPrefix(text, n)) {
+    return n === 19 ? `${text}.000000` : text + FRACTION_PAD.slice(n - 20);
   }
   const m = TS.exec(text);
   if (!m || m[9]) return text;
