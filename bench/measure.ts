@@ -4,7 +4,6 @@
  * /usr/bin/time, which reports the child's wall time and peak RSS from the kernel's accounting.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -138,13 +137,6 @@ export interface ReckonInvocation {
   cwd: string;
 }
 
-/** Node flags on bin/reckon.js's shebang line: the CLI as installed runs with them. */
-function binNodeFlags(cwd: string): string[] {
-  const first = readFileSync(join(cwd, 'bin/reckon.js'), 'utf8').split('\n', 1)[0] ?? '';
-  const m = /^#!\S*env -S node (.*)$/.exec(first);
-  return m ? m[1]!.trim().split(/\s+/) : [];
-}
-
 /** The node argument list that runs one diff through the CLI or the library runner. */
 export function reckonArgs(inv: ReckonInvocation): string[] {
   const tables = [inv.left.url, `${SCHEMA}.${inv.left.table}`, inv.right.url, `${SCHEMA}.${inv.right.table}`];
@@ -155,7 +147,7 @@ export function reckonArgs(inv: ReckonInvocation): string[] {
   // A scan reads both sides whole, whatever the algorithm: it takes no --algorithm.
   if (inv.stage) return [...flags, '--import', 'tsx', 'bench/run-diff.ts', ...tables, ...tuning, '--stage', inv.stage];
   if (inv.algorithm !== undefined) tuning.push('--algorithm', inv.algorithm);
-  if (inv.via === 'cli') return [...binNodeFlags(inv.cwd), ...flags, 'bin/reckon.js', 'diff', ...tables, '--format', 'json', '--no-progress', ...tuning];
+  if (inv.via === 'cli') return [...flags, 'bin/reckon.js', 'diff', ...tables, '--format', 'json', '--no-progress', ...tuning];
   return [...flags, '--import', 'tsx', 'bench/run-diff.ts', ...tables, ...tuning];
 }
 

@@ -1,8 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=4
-// A young generation of 4 MB (V8's default grows to 16 MB per semi-space) keeps a long diff's
-// memory flat: its garbage is chunks of rows that live for one pass of the merge, and a larger
-// young space only lets more of it be promoted and held (measured: 1M→10M rows grew peak RSS
-// about 20% with the default, a few percent with 4 MB, at the same speed).
+#!/usr/bin/env node
 // Runs the bundle that `npm ci` builds (scripts/build.mjs) when it is at least as new as every
 // source file, and otherwise the TypeScript sources directly through tsx: `reckon` works right
 // after `npm ci`, and a checkout being edited never runs a stale bundle.
