@@ -39,6 +39,8 @@ export interface ColumnInfo {
   logicalType: LogicalType;
   /** Collation of a text column when the engine reports one, else null. */
   collation: string | null;
+  /** False when the catalog declares the column NOT NULL; absent means it may hold NULL. */
+  nullable?: boolean;
 }
 
 /** A table reference after parsing `schema.table` / `db.table`. */

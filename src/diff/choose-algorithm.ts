@@ -22,7 +22,7 @@ export interface AlgorithmChoice {
 export const AUTO_MIN_ROWS = 50_000;
 
 function hashColumn(c: ColumnInfo, form: HashColumn['form'], asBytes: boolean): HashColumn {
-  return { name: c.name, type: c.logicalType, nativeType: c.nativeType, collation: c.collation, form, asBytes };
+  return { name: c.name, type: c.logicalType, nativeType: c.nativeType, collation: c.collation, form, asBytes, nullable: c.nullable !== false };
 }
 
 /** Both sides' hash columns for a pair, or the reason the two engines would hash equal values apart. */

@@ -54,6 +54,8 @@ export interface HashColumn {
   form: HashForm;
   /** Compared against a bytes column: written as the hex of its text's UTF-8 bytes. */
   asBytes: boolean;
+  /** False when the column is declared NOT NULL: its field needs no NULL marker test. */
+  nullable: boolean;
 }
 
 const CANONICAL_KINDS = new Set<HashForm['kind']>(['number', 'text', 'bytes', 'date', 'time', 'timestamp']);
@@ -226,10 +228,13 @@ function mysqlValue(c: HashColumn): string {
 /** One field of the row string: never NULL. */
 function field(engine: Engine, c: HashColumn): string {
   const v = engine === 'postgres' ? pgValue(c) : mysqlValue(c);
+  // The NULL test costs MariaDB a fifth of the whole hash; a NOT NULL column goes without it.
   if (engine === 'postgres') {
-    return needsLength(c) ? `COALESCE(octet_length(${v})::text || ':' || ${v}, 'N')` : `COALESCE(${v}, 'N')`;
+    const text = needsLength(c) ? `octet_length(${v})::text || ':' || ${v}` : v;
+    return c.nullable ? `COALESCE(${text}, 'N')` : text;
   }
-  return needsLength(c) ? `IFNULL(CONCAT(LENGTH(${v}), ':', ${v}), 'N')` : `IFNULL(${v}, 'N')`;
+  const text = needsLength(c) ? `CONCAT(LENGTH(${v}), ':', ${v})` : v;
+  return c.nullable ? `IFNULL(${text}, 'N')` : text;
 }
 
 /** The row string of the given columns (keys first), as hashed. Exposed for tests. */

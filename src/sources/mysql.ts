@@ -157,7 +157,7 @@ export class MySqlSource implements Source {
     }
     const cols = await this.run(
       {
-        text: `SELECT COLUMN_NAME, COLUMN_TYPE, DATA_TYPE, COLLATION_NAME
+        text: `SELECT COLUMN_NAME, COLUMN_TYPE, DATA_TYPE, COLLATION_NAME, IS_NULLABLE
                  FROM information_schema.COLUMNS
                 WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?
                 ORDER BY ORDINAL_POSITION`,
@@ -182,13 +182,13 @@ export class MySqlSource implements Source {
         .map((r) => /^json_valid\(`((?:[^`]|``)+)`\)$/i.exec(String(r[0]))?.[1]?.replace(/``/g, '`'))
         .filter((x): x is string => typeof x === 'string'),
     );
-    const columns: ColumnInfo[] = cols.map(([name, columnType, dataType, collation]) => {
+    const columns: ColumnInfo[] = cols.map(([name, columnType, dataType, collation, isNullable]) => {
       const n = String(name);
       const ct = String(columnType).toLowerCase();
       let logical: LogicalType = TYPE_MAP[String(dataType).toLowerCase()] ?? 'other';
       if (ct === 'tinyint(1)' || ct === 'bit(1)') logical = 'boolean';
       if (jsonColumns.has(n)) logical = 'json';
-      return { name: n, nativeType: ct, logicalType: logical, collation: collation === null ? null : String(collation) };
+      return { name: n, nativeType: ct, logicalType: logical, collation: collation === null ? null : String(collation), nullable: isNullable !== 'NO' };
     });
     const pk = await this.run(
       {

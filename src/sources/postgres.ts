@@ -209,7 +209,7 @@ export class PostgresSource implements Source {
     const cols = await this.run(
       {
         text: `SELECT a.attname, format_type(a.atttypid, a.atttypmod),
-                      COALESCE(bt.typname, t.typname), t.typtype, co.collname, d.datcollate
+                      COALESCE(bt.typname, t.typname), t.typtype, co.collname, d.datcollate, a.attnotnull
                  FROM pg_attribute a
                  JOIN pg_class c ON c.oid = a.attrelid
                  JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -227,10 +227,12 @@ export class PostgresSource implements Source {
     if (cols.length === 0) {
       throw new ReckonError('SCHEMA', `table ${schema}.${table.name} does not exist in PostgreSQL at ${this.label}`);
     }
-    const columns: ColumnInfo[] = cols.map(([name, nativeType, typname, typtype, collname, datcollate]) => {
+    const columns: ColumnInfo[] = cols.map(([name, nativeType, typname, typtype, collname, datcollate, notNull]) => {
       const logical: LogicalType = typtype === 'e' ? 'text' : TYPE_MAP[String(typname)] ?? 'other';
       const collation = collname === 'default' ? datcollate : collname;
-      return { name: String(name), nativeType: String(nativeType), logicalType: logical, collation: collation ?? null };
+      // A domain's own NOT NULL is not in attnotnull; such a column simply counts as nullable.
+      const nullable = notNull !== 't' && notNull !== 'true';
+      return { name: String(name), nativeType: String(nativeType), logicalType: logical, collation: collation ?? null, nullable };
     });
     const pk = await this.run(
       {
