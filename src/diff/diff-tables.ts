@@ -193,6 +193,18 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
         const key = raw.slice(0, keyLength).map((v, i) => leftNorms[i]!(v));
         return key.some((v) => v === null) ? null : (key as Key);
       };
+      // Streaming: one range, or with --concurrency ranges cut at keys sampled from the left.
+      const streamRanges = async (): Promise<KeyRange[]> => {
+        if (concurrency <= 1) return [{}];
+        const raw = await leftSource.sampleBoundaries(request('left', {}), concurrency * 4);
+        const boundaries: Key[] = [];
+        for (const r of raw) {
+          const key = canonicalKey(r);
+          const prev = boundaries[boundaries.length - 1];
+          if (key && (!prev || cmpKey(prev, key) < 0)) boundaries.push(key);
+        }
+        return rangesFromBoundaries(boundaries);
+      };
       if (choice.algorithm === 'hash') {
         const side = (s: 'left' | 'right') => {
           const req = request(s, {});
@@ -217,19 +229,10 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
         ranges = hashed.ranges;
         if (hashed.abandoned) {
           ran = 'stream';
-          opts.onAlgorithm?.({ algorithm: 'stream', reason: 'a first sample of ranges differed almost everywhere' });
+          opts.onAlgorithm?.({ algorithm: 'stream', reason: 'a sample of ranges spread over the table differed almost everywhere' });
+          ranges = await streamRanges();
         }
-      } else if (concurrency > 1) {
-        const base = request('left', {});
-        const raw = await leftSource.sampleBoundaries(base, concurrency * 4);
-        const boundaries: Key[] = [];
-        for (const r of raw) {
-          const key = canonicalKey(r);
-          const prev = boundaries[boundaries.length - 1];
-          if (key && (!prev || cmpKey(prev, key) < 0)) boundaries.push(key);
-        }
-        ranges = rangesFromBoundaries(boundaries);
-      }
+      } else ranges = await streamRanges();
 
       const rangeCounts: MergeCounts[] = ranges.map(() => ({ left: 0, right: 0 }));
       let differences = 0;

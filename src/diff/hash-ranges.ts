@@ -44,7 +44,7 @@ export interface HashPlan {
   matched: { left: number; right: number };
   /** Ranges hashed in all. */
   rangesHashed: number;
-  /** `auto` found differences nearly everywhere and streamed the rest instead. */
+  /** `auto` found differences nearly everywhere in its sample: stream the whole table instead. */
   abandoned: boolean;
 }
 
@@ -53,6 +53,8 @@ const BATCH = 32;
 /** Pieces a disagreeing range is cut into. */
 const FANOUT = 16;
 const MAX_DEPTH = 8;
+/** Small ranges auto hashes first, spread over the key space, to see how widely the tables differ. */
+const PROBES = 8;
 const TWO_64 = 1n << 64n;
 
 interface Aggregate {
@@ -168,8 +170,10 @@ export async function planHashRanges(left: HashSide, right: HashSide, opts: Hash
     return (await Promise.all(out)).flat();
   };
 
-  // The first pass: ranges of about topRows rows over the whole key space.
+  // The first pass: ranges of about topRows rows over the whole key space. With an integer key,
+  // `sample` is a few ranges of about leafRows rows spread evenly over it, for auto to look at.
   let top: Piece[];
+  let sample: Piece[] = [];
   if (opts.integerKey) {
     const spans = await Promise.all(
       [left, right].map((s) => s.source.query(buildKeySpanQuery(s.source.engine, s.request.table, s.request.keyColumns[0]!, s.request.where))),
@@ -182,6 +186,11 @@ export async function planHashRanges(left: HashSide, right: HashSide, opts: Hash
     const estimate = opts.estimatedRows && opts.estimatedRows > 0 ? opts.estimatedRows : Number(span < 10_000_000n ? span : 10_000_000n);
     const parts = Math.max(1, Math.min(Math.ceil(estimate / topRows), 1_000_000));
     top = integerPieces(lo, hi, parts, true, true);
+    const width = BigInt(Math.max(1, Math.ceil((Number(span) * leafRows) / estimate)));
+    for (let j = 0; j < PROBES; j++) {
+      const a = lo + (span * BigInt(2 * j + 1)) / BigInt(2 * PROBES);
+      sample.push({ range: { from: [a.toString()], to: [(a + width).toString()] } });
+    }
   } else {
     let rows = opts.estimatedRows ?? 0;
     if (rows <= 0) {
@@ -191,43 +200,26 @@ export async function planHashRanges(left: HashSide, right: HashSide, opts: Hash
     const parts = Math.ceil(rows / topRows);
     top = parts >= 2 ? await cut({ range: {} }, rows, parts) : [];
     if (top.length === 0) top = [{ range: {} }];
+    sample = Array.from({ length: Math.min(top.length, PROBES / 2) }, (_, j) => top[Math.floor((j * top.length) / Math.min(top.length, PROBES / 2))]!);
+  }
+
+  // auto looks at the sample first: when most of it differs, hashing could not spare the reads
+  // it costs, and the table is streamed instead.
+  if (opts.mode === 'auto' && sample.length > 0) {
+    const results = await hashBoth(sample);
+    const differing = results.filter(([a, b]) => !agree(a, b)).length;
+    if (differing * 2 > results.length) return { ranges: [], matched, rangesHashed, abandoned: true };
   }
 
   const leaves: KeyRange[][] = [];
-  const settle = async (pieces: Piece[], results: [Aggregate, Aggregate][]) => {
-    const pending: Promise<KeyRange[]>[] = [];
-    results.forEach(([a, b], i) => {
-      if (agree(a, b)) addMatched(a.rows, b.rows);
-      else pending.push(refine(pieces[i]!, a, b, 0));
-    });
-    leaves.push(...(await Promise.all(pending)));
-  };
+  const pending: Promise<KeyRange[]>[] = [];
+  (await hashBoth(top)).forEach(([a, b], i) => {
+    if (agree(a, b)) addMatched(a.rows, b.rows);
+    else pending.push(refine(top[i]!, a, b, 0));
+  });
+  leaves.push(...(await Promise.all(pending)));
 
-  // auto hashes a small first sample; when most of it differs, hashing would not spare the reads
-  // it costs, and the rest is streamed without it.
-  const probe = opts.mode === 'auto' ? Math.min(top.length, Math.max(4, Math.ceil(top.length / 64))) : 0;
-  let abandoned = false;
-  if (probe > 0 && probe < top.length) {
-    const first = top.slice(0, probe);
-    const results = await hashBoth(first);
-    const differing = results.filter(([a, b]) => !agree(a, b)).length;
-    if (differing * 2 > first.length) {
-      abandoned = true;
-      results.forEach(([a, b], i) => {
-        if (agree(a, b)) addMatched(a.rows, b.rows);
-        else leaves.push([first[i]!.range]);
-      });
-      leaves.push(top.slice(probe).map((p) => p.range));
-    } else {
-      await settle(first, results);
-      const rest = top.slice(probe);
-      await settle(rest, await hashBoth(rest));
-    }
-  } else {
-    await settle(top, await hashBoth(top));
-  }
-
-  return { ranges: mergeAdjacent(sortRanges(leaves.flat(), opts.compareKeys)), matched, rangesHashed, abandoned };
+  return { ranges: mergeAdjacent(sortRanges(leaves.flat(), opts.compareKeys)), matched, rangesHashed, abandoned: false };
 }
 
 /** Ranges in key order: they never overlap, so their lower bounds order them. */
