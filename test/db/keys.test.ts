@@ -62,13 +62,21 @@ describe.each(PAIRINGS)('%s ↔ %s', (leftEngine, rightEngine) => {
     };
   }
 
-  /** Diffs `name`, checks that parallel ranges and one-row chunks give the same events, returns the result. */
+  /**
+   * Diffs `name`, checks that parallel ranges with one-row chunks, and hash mode cut down to
+   * single rows (every key type through range bounds, sampling and narrowing), give the same
+   * events; returns the result.
+   */
   async function diffBothWays(name: string, extra: Extra = {}) {
-    const serial = await collectDiff(opts(name, extra));
-    const parallel = await collectDiff(opts(name, { ...extra, concurrency: 3, chunkSize: 1 }));
+    const serial = await collectDiff(opts(name, { ...extra, algorithm: 'stream' }));
+    const parallel = await collectDiff(opts(name, { ...extra, concurrency: 3, chunkSize: 1, algorithm: 'stream' }));
+    const hashed = await collectDiff(opts(name, { ...extra, algorithm: 'hash', hashRanges: { topRows: 3, leafRows: 1 } }));
     expect(parallel.events).toEqual(serial.events);
-    const settled = { elapsed_ms: 0, bytes_received: { left: 0, right: 0 } };
+    expect(hashed.events, 'hash mode').toEqual(serial.events);
+    const settled = { elapsed_ms: 0, bytes_received: { left: 0, right: 0 }, algorithm: 'stream' };
     expect({ ...parallel.summary, ...settled }).toEqual({ ...serial.summary, ...settled });
+    expect({ ...hashed.summary, ...settled }, 'hash mode').toEqual({ ...serial.summary, ...settled });
+    expect(hashed.summary.algorithm).toBe('hash');
     return serial;
   }
 
