@@ -225,6 +225,8 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
             skipped.left += l;
             skipped.right += r;
           },
+          retries,
+          onRetry: (side, attempt, error) => opts.onRetry?.({ side, attempt, error }),
         });
         ranges = hashed.ranges;
         if (hashed.abandoned) {

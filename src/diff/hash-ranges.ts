@@ -7,10 +7,11 @@
  */
 import pLimit from 'p-limit';
 import { buildKeySpanQuery, buildKeysEveryQuery, buildRangeHashQuery, type HashQueryRequest } from '../sources/hash-dialect.ts';
-import { buildCountQuery } from '../sources/dialect.ts';
+import { buildCountQuery, type BuiltQuery } from '../sources/dialect.ts';
 import type { Source } from '../sources/source.ts';
 import type { Key, KeyRange, RawRow } from '../types.ts';
 import { rangesFromBoundaries } from './plan.ts';
+import { withRetries } from './retry.ts';
 
 export interface HashSide {
   source: Source;
@@ -35,6 +36,9 @@ export interface HashPlanOptions {
   compareKeys: (a: Key, b: Key) => number;
   /** Called as ranges are found to agree, with their row counts. */
   onMatched?: (left: number, right: number) => void;
+  /** Repeats of a statement after a lost connection (each is a plain read, safe to repeat). */
+  retries?: number;
+  onRetry?: (side: 'left' | 'right', attempt: number, error: Error) => void;
 }
 
 export interface HashPlan {
@@ -102,12 +106,16 @@ export async function planHashRanges(left: HashSide, right: HashSide, opts: Hash
   const matched = { left: 0, right: 0 };
   let rangesHashed = 0;
 
+  /** One statement, repeated after a lost connection: every statement here is a plain read. */
+  const read = (side: 'left' | 'right', q: BuiltQuery): Promise<RawRow[]> =>
+    withRetries(() => (side === 'left' ? left : right).source.query(q), opts.retries ?? 0, (n, e) => opts.onRetry?.(side, n, e));
+
   const hashSide = (side: 'left' | 'right', ranges: readonly KeyRange[]): Promise<Aggregate[]> => {
     const s = side === 'left' ? left : right;
     const batches: Promise<RawRow[]>[] = [];
     for (let i = 0; i < ranges.length; i += BATCH) {
       const q = buildRangeHashQuery(s.source.engine, s.request, ranges.slice(i, i + BATCH));
-      batches.push(limits[side](() => s.source.query(q)));
+      batches.push(limits[side](() => read(side, q)));
     }
     return Promise.all(batches).then((results) => {
       const out: Aggregate[] = new Array(ranges.length);
@@ -137,7 +145,7 @@ export async function planHashRanges(left: HashSide, right: HashSide, opts: Hash
     const step = Math.max(1, Math.ceil(rows / parts));
     const req = left.request;
     const raw = await limits.left(() =>
-      left.source.query(buildKeysEveryQuery(left.source.engine, req.table, req.keyColumns, req.where, piece.range, step)),
+      read('left', buildKeysEveryQuery(left.source.engine, req.table, req.keyColumns, req.where, piece.range, step)),
     );
     const bounds: Key[] = [];
     for (const r of raw) {
@@ -176,7 +184,10 @@ export async function planHashRanges(left: HashSide, right: HashSide, opts: Hash
   let sample: Piece[] = [];
   if (opts.integerKey) {
     const spans = await Promise.all(
-      [left, right].map((s) => s.source.query(buildKeySpanQuery(s.source.engine, s.request.table, s.request.keyColumns[0]!, s.request.where))),
+      (['left', 'right'] as const).map((side) => {
+        const s = side === 'left' ? left : right;
+        return read(side, buildKeySpanQuery(s.source.engine, s.request.table, s.request.keyColumns[0]!, s.request.where));
+      }),
     );
     const ends = spans.map((rows) => rows[0]).filter((r): r is RawRow => !!r && r[0] !== null && r[1] !== null);
     if (ends.length === 0) return { ranges: [], matched, rangesHashed, abandoned: false };
@@ -195,7 +206,7 @@ export async function planHashRanges(left: HashSide, right: HashSide, opts: Hash
     let rows = opts.estimatedRows ?? 0;
     if (rows <= 0) {
       const req = left.request;
-      rows = Number((await left.source.query(buildCountQuery(left.source.engine, req.table, req.where)))[0]?.[0] ?? 0);
+      rows = Number((await read('left', buildCountQuery(left.source.engine, req.table, req.where)))[0]?.[0] ?? 0);
     }
     const parts = Math.ceil(rows / topRows);
     top = parts >= 2 ? await cut({ range: {} }, rows, parts) : [];

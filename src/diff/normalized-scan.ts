@@ -5,10 +5,7 @@ import type { ScanRequest, Source } from '../sources/source.ts';
 import type { Key } from '../types.ts';
 import type { CanonicalRow } from './merge-join.ts';
 import { tableLabel } from './plan-columns.ts';
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
+import { retryDelayMs, sleep } from './retry.ts';
 
 /** The error for a row whose key column `column` is NULL. */
 export function nullKeyError(req: ScanRequest, column: number): ReckonError {
@@ -59,7 +56,7 @@ export async function* normalizedScan(
       if (!isConnectionLost(err) || attempt >= retries) throw err;
       attempt++;
       onRetry(attempt, err as Error);
-      await sleep(Math.min(10_000, 250 * 2 ** (attempt - 1)));
+      await sleep(retryDelayMs(attempt));
     }
   }
 }
