@@ -178,6 +178,13 @@ export async function planHashRanges(left: HashSide, right: HashSide, opts: Hash
     return (await Promise.all(out)).flat();
   };
 
+  /** Rows of the left table: the catalog's estimate, or counted when it has none. */
+  const rowCount = async (): Promise<number> => {
+    if (opts.estimatedRows && opts.estimatedRows > 0) return opts.estimatedRows;
+    const req = left.request;
+    return Number((await read('left', buildCountQuery(left.source.engine, req.table, req.where)))[0]?.[0] ?? 0);
+  };
+
   // The first pass: ranges of about topRows rows over the whole key space. With an integer key,
   // `sample` is a few ranges of about leafRows rows spread evenly over it, for auto to look at.
   let top: Piece[];
@@ -194,7 +201,8 @@ export async function planHashRanges(left: HashSide, right: HashSide, opts: Hash
     const lo = ends.map((r) => BigInt(String(r[0]))).reduce((a, b) => (a < b ? a : b));
     const hi = ends.map((r) => BigInt(String(r[1]))).reduce((a, b) => (a > b ? a : b)) + 1n;
     const span = hi - lo;
-    const estimate = opts.estimatedRows && opts.estimatedRows > 0 ? opts.estimatedRows : Number(span < 10_000_000n ? span : 10_000_000n);
+    // Never the key span for the row count: sparse 64-bit keys would ask for millions of empty ranges.
+    const estimate = Math.max(1, await rowCount());
     const parts = Math.max(1, Math.min(Math.ceil(estimate / topRows), 1_000_000));
     top = integerPieces(lo, hi, parts, true, true);
     const width = BigInt(Math.max(1, Math.ceil((Number(span) * leafRows) / estimate)));
@@ -203,11 +211,7 @@ export async function planHashRanges(left: HashSide, right: HashSide, opts: Hash
       sample.push({ range: { from: [a.toString()], to: [(a + width).toString()] } });
     }
   } else {
-    let rows = opts.estimatedRows ?? 0;
-    if (rows <= 0) {
-      const req = left.request;
-      rows = Number((await read('left', buildCountQuery(left.source.engine, req.table, req.where)))[0]?.[0] ?? 0);
-    }
+    const rows = await rowCount();
     const parts = Math.ceil(rows / topRows);
     top = parts >= 2 ? await cut({ range: {} }, rows, parts) : [];
     if (top.length === 0) top = [{ range: {} }];
