@@ -168,7 +168,7 @@ describe.each(PAIRINGS)('%s ↔ %s', (leftEngine, rightEngine) => {
       }
     }
     const result = await run;
-    expect(killed).toBe(1);
+    expect(killed).toBeGreaterThanOrEqual(1);
     expect(retries.filter((r) => r.side === side).length).toBeGreaterThanOrEqual(1);
     expect(result.events).toEqual(clean.events);
     expect({ ...withoutTime(result.summary), algorithm: 'stream' }).toEqual(withoutTime(clean.summary));
