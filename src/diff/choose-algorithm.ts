@@ -5,7 +5,7 @@
  */
 import { isCanonicalForm, pairForms, rowHashExpression, type HashColumn } from '../sources/hash-dialect.ts';
 import type { Source } from '../sources/source.ts';
-import type { ColumnInfo, DiffAlgorithm, TableRef } from '../types.ts';
+import type { ColumnInfo, DiffAlgorithm } from '../types.ts';
 import type { ColumnPair, Plan } from './plan-columns.ts';
 
 export interface AlgorithmChoice {
@@ -46,23 +46,23 @@ export function hashColumns(pairs: readonly ColumnPair[], leftEngine: string, ri
   return { left, right, unlike };
 }
 
-export async function chooseAlgorithm(
+/** `estimatedRows`: the catalog's estimate for the left table, null when it has none. */
+export function chooseAlgorithm(
   requested: DiffAlgorithm,
   plan: Plan,
-  leftSource: Source,
-  rightSource: Source,
-  leftTable: TableRef,
-): Promise<AlgorithmChoice> {
+  leftEngine: Source['engine'],
+  rightEngine: Source['engine'],
+  estimatedRows: number | null,
+): AlgorithmChoice {
   const none = { left: '', right: '' };
   const integerKey =
     plan.keys.length === 1 &&
     [plan.keys[0]!.left, plan.keys[0]!.right].every((c) => c.logicalType === 'integer' && !/^bit\b/i.test(c.nativeType));
-  if (requested === 'stream') return { algorithm: 'stream', reason: 'requested', hash: none, integerKey, estimatedRows: null };
-  const cols = hashColumns([...plan.keys, ...plan.compared], leftSource.engine, rightSource.engine);
-  const estimatedRows = await leftSource.estimateRows(leftTable).catch(() => null);
+  if (requested === 'stream') return { algorithm: 'stream', reason: 'requested', hash: none, integerKey, estimatedRows };
+  const cols = hashColumns([...plan.keys, ...plan.compared], leftEngine, rightEngine);
   const hash = {
-    left: rowHashExpression(leftSource.engine, cols.left, rightSource.engine),
-    right: rowHashExpression(rightSource.engine, cols.right, leftSource.engine),
+    left: rowHashExpression(leftEngine, cols.left, rightEngine),
+    right: rowHashExpression(rightEngine, cols.right, leftEngine),
   };
   if (requested === 'hash') return { algorithm: 'hash', reason: 'requested', hash, integerKey, estimatedRows };
   if (cols.unlike.length > 0) {

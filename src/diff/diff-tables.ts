@@ -184,11 +184,31 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
         }),
       );
 
-      const choice = await chooseAlgorithm(opts.algorithm ?? 'auto', plan, leftSource, rightSource, leftInfo.table);
-      opts.onAlgorithm?.({ algorithm: choice.algorithm, reason: choice.reason });
-      let ranges: KeyRange[] = [{}];
-      let ran = choice.algorithm;
+      // The catalog's row estimate, for progress and for auto's choice; a catalog query, not a count.
+      const wantsEstimate = opts.onProgress !== undefined || (opts.algorithm ?? 'auto') !== 'stream';
+      const estimate = wantsEstimate ? await leftSource.estimateRows(leftInfo.table).catch(() => null) : null;
+      // Rows compared so far: skipped by agreeing hashes, and read by each range's merge.
       const skipped = { left: 0, right: 0 };
+      let rangeCounts: MergeCounts[] = [];
+      let differences = 0;
+      // Started before hashing, which on a large table takes as long as a read.
+      if (opts.onProgress) {
+        const report = () =>
+          opts.onProgress!({
+            leftRows: skipped.left + rangeCounts.reduce((s, c) => s + c.left, 0),
+            rightRows: skipped.right + rangeCounts.reduce((s, c) => s + c.right, 0),
+            differences,
+            estimatedRows: estimate,
+            elapsedMs: Date.now() - t0,
+          });
+        progressTimer = setInterval(report, 250);
+        progressTimer.unref();
+      }
+
+      const choice = chooseAlgorithm(opts.algorithm ?? 'auto', plan, leftSource.engine, rightSource.engine, estimate);
+      opts.onAlgorithm?.({ algorithm: choice.algorithm, reason: choice.reason });
+      let ranges: KeyRange[];
+      let ran = choice.algorithm;
       const canonicalKey = (raw: readonly (string | null)[]): Key | null => {
         const key = raw.slice(0, keyLength).map((v, i) => leftNorms[i]!(v));
         return key.some((v) => v === null) ? null : (key as Key);
@@ -236,21 +256,7 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
         }
       } else ranges = await streamRanges();
 
-      const rangeCounts: MergeCounts[] = ranges.map(() => ({ left: 0, right: 0 }));
-      let differences = 0;
-      if (opts.onProgress) {
-        const estimate = await leftSource.estimateRows(leftInfo.table).catch(() => null);
-        const report = () =>
-          opts.onProgress!({
-            leftRows: skipped.left + rangeCounts.reduce((s, c) => s + c.left, 0),
-            rightRows: skipped.right + rangeCounts.reduce((s, c) => s + c.right, 0),
-            differences,
-            estimatedRows: estimate,
-            elapsedMs: Date.now() - t0,
-          });
-        progressTimer = setInterval(report, 250);
-        progressTimer.unref();
-      }
+      rangeCounts = ranges.map(() => ({ left: 0, right: 0 }));
 
       const names = [...plan.keys, ...plan.compared].map((p) => p.name);
       const onRetry = (side: 'left' | 'right') => (attempt: number, error: Error) => opts.onRetry?.({ side, attempt, error });

@@ -226,13 +226,20 @@ export async function planHashRanges(left: HashSide, right: HashSide, opts: Hash
     if (differing * 2 > results.length) return { ranges: [], matched, rangesHashed, abandoned: true };
   }
 
-  const leaves: KeyRange[][] = [];
-  const pending: Promise<KeyRange[]>[] = [];
-  (await hashBoth(top)).forEach(([a, b], i) => {
-    if (agree(a, b)) addMatched(a.rows, b.rows);
-    else pending.push(refine(top[i]!, a, b, 0));
-  });
-  leaves.push(...(await Promise.all(pending)));
+  // One statement's worth of ranges at a time (the side limits bound how many run), each settled as
+  // soon as both sides answer, so progress moves while a large table is hashed.
+  const groups: Piece[][] = [];
+  for (let i = 0; i < top.length; i += BATCH) groups.push(top.slice(i, i + BATCH));
+  const leaves = await Promise.all(
+    groups.map(async (group) => {
+      const pending: Promise<KeyRange[]>[] = [];
+      (await hashBoth(group)).forEach(([a, b], i) => {
+        if (agree(a, b)) addMatched(a.rows, b.rows);
+        else pending.push(refine(group[i]!, a, b, 0));
+      });
+      return (await Promise.all(pending)).flat();
+    }),
+  );
 
   return { ranges: mergeAdjacent(sortRanges(leaves.flat(), opts.compareKeys)), matched, rangesHashed, abandoned: false };
 }
