@@ -6,6 +6,7 @@
  * to stream and merge-join, so every reported difference still comes from comparing values.
  */
 import pLimit from 'p-limit';
+import { ReckonError } from '../errors.ts';
 import { buildKeySpanQuery, buildKeysEveryQuery, buildRangeHashQuery, type HashQueryRequest } from '../sources/hash-dialect.ts';
 import { buildCountQuery, type BuiltQuery } from '../sources/dialect.ts';
 import type { Source } from '../sources/source.ts';
@@ -122,7 +123,12 @@ export async function planHashRanges(left: HashSide, right: HashSide, opts: Hash
       results.forEach((rows, b) => {
         for (const row of rows) out[b * BATCH + Number(row[0])] = parseAggregate(row);
       });
-      return Array.from(out, (a) => a ?? { rows: 0, sum: 0n });
+      // Each branch is an aggregate without GROUP BY, so it always answers; a range without an
+      // answer must never pass for an empty one, which would agree with the other side's.
+      return Array.from(out, (a, i) => {
+        if (!a) throw new ReckonError('QUERY', `the ${side} database returned no hash for key range ${i + 1} of a statement`);
+        return a;
+      });
     });
   };
   const hashBoth = async (pieces: readonly Piece[]): Promise<[Aggregate, Aggregate][]> => {
