@@ -35,7 +35,7 @@ export interface HashPlanOptions {
   /** Makes a sampled left key canonical (as scans' keys are), or null if it cannot bound a range. */
   canonicalKey: (raw: RawRow) => Key | null;
   compareKeys: (a: Key, b: Key) => number;
-  /** Called as ranges are found to agree, with their row counts. */
+  /** Called as ranges are found to agree, with their row counts: the rows skipped without reading. */
   onMatched?: (left: number, right: number) => void;
   /** Repeats of a statement after a lost connection (each is a plain read, safe to repeat). */
   retries?: number;
@@ -45,10 +45,6 @@ export interface HashPlanOptions {
 export interface HashPlan {
   /** Ranges to stream and compare row by row, in key order. */
   ranges: KeyRange[];
-  /** Rows in ranges that agreed, skipped without reading them. */
-  matched: { left: number; right: number };
-  /** Ranges hashed in all. */
-  rangesHashed: number;
   /** `auto` found differences nearly everywhere in its sample: stream the whole table instead. */
   abandoned: boolean;
 }
@@ -104,8 +100,6 @@ export async function planHashRanges(left: HashSide, right: HashSide, opts: Hash
   const leafRows = opts.leafRows ?? 1000;
   const topRows = opts.topRows ?? 10_000;
   const limits = { left: pLimit(Math.max(1, opts.concurrency)), right: pLimit(Math.max(1, opts.concurrency)) };
-  const matched = { left: 0, right: 0 };
-  let rangesHashed = 0;
 
   /** One statement, repeated after a lost connection: every statement here is a plain read. */
   const read = (side: 'left' | 'right', q: BuiltQuery): Promise<RawRow[]> =>
@@ -133,15 +127,10 @@ export async function planHashRanges(left: HashSide, right: HashSide, opts: Hash
   };
   const hashBoth = async (pieces: readonly Piece[]): Promise<[Aggregate, Aggregate][]> => {
     const ranges = pieces.map((p) => p.range);
-    rangesHashed += ranges.length;
     const [l, r] = await Promise.all([hashSide('left', ranges), hashSide('right', ranges)]);
     return l.map((a, i) => [a, r[i]!]);
   };
-  const addMatched = (l: number, r: number) => {
-    matched.left += l;
-    matched.right += r;
-    opts.onMatched?.(l, r);
-  };
+  const addMatched = (l: number, r: number) => opts.onMatched?.(l, r);
 
   /** Pieces of a range, cut by arithmetic or at sampled left keys. */
   const cut = async (piece: Piece, rows: number, parts: number): Promise<Piece[]> => {
@@ -203,7 +192,7 @@ export async function planHashRanges(left: HashSide, right: HashSide, opts: Hash
       }),
     );
     const ends = spans.map((rows) => rows[0]).filter((r): r is RawRow => !!r && r[0] !== null && r[1] !== null);
-    if (ends.length === 0) return { ranges: [], matched, rangesHashed, abandoned: false };
+    if (ends.length === 0) return { ranges: [], abandoned: false };
     const lo = ends.map((r) => BigInt(String(r[0]))).reduce((a, b) => (a < b ? a : b));
     const hi = ends.map((r) => BigInt(String(r[1]))).reduce((a, b) => (a > b ? a : b)) + 1n;
     const span = hi - lo;
@@ -229,7 +218,7 @@ export async function planHashRanges(left: HashSide, right: HashSide, opts: Hash
   if (opts.mode === 'auto' && sample.length > 0) {
     const results = await hashBoth(sample);
     const differing = results.filter(([a, b]) => !agree(a, b)).length;
-    if (differing * 2 > results.length) return { ranges: [], matched, rangesHashed, abandoned: true };
+    if (differing * 2 > results.length) return { ranges: [], abandoned: true };
   }
 
   // One statement's worth of ranges at a time (the side limits bound how many run), each settled as
@@ -247,7 +236,7 @@ export async function planHashRanges(left: HashSide, right: HashSide, opts: Hash
     }),
   );
 
-  return { ranges: mergeAdjacent(sortRanges(leaves.flat(), opts.compareKeys)), matched, rangesHashed, abandoned: false };
+  return { ranges: mergeAdjacent(sortRanges(leaves.flat(), opts.compareKeys)), abandoned: false };
 }
 
 /** Ranges in key order: they never overlap, so their lower bounds order them. */
