@@ -71,9 +71,10 @@ export function declaredScale(type: LogicalType, nativeType: string): number | n
   if (type !== 'decimal') return null;
   const m = /\(\s*\d+\s*,\s*(\d+)\s*\)/.exec(nativeType);
   if (m) return Number(m[1]);
-  // MySQL DECIMAL(p) and DECIMAL mean scale 0; PostgreSQL numeric(p) too, but bare numeric keeps
-  // the scale each value was written with.
-  return /^numeric\s*$/i.test(nativeType.trim()) ? null : /\(\s*\d+\s*\)/.test(nativeType) || /^decimal\s*$/i.test(nativeType.trim()) ? 0 : null;
+  // numeric(p) and DECIMAL(p) mean scale 0, as does MySQL's bare DECIMAL; PostgreSQL's bare numeric
+  // (or a domain over it) keeps the scale each value was written with.
+  if (/\(\s*\d+\s*\)/.test(nativeType)) return 0;
+  return /^decimal\b/i.test(nativeType.trim()) ? 0 : null;
 }
 
 /** Fractional seconds declared by a MySQL TIME/DATETIME/TIMESTAMP type (PostgreSQL never pads). */
