@@ -7,11 +7,13 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { ReckonError } from '../errors.ts';
+import type { DiffAlgorithm } from '../types.ts';
 import { EXACT, parseTolerance, type Tolerance } from './tolerance.ts';
 
 export type Grain = 'hour' | 'day' | 'week' | 'month';
 export const GRAINS: readonly Grain[] = ['hour', 'day', 'week', 'month'];
 export type CheckKind = 'count' | 'sum' | 'keys' | 'diff';
+const ALGORITHMS: readonly DiffAlgorithm[] = ['auto', 'stream', 'hash'];
 export const CHECK_KINDS: readonly CheckKind[] = ['count', 'sum', 'keys', 'diff'];
 export type Aggregate = 'sum' | 'min' | 'max' | 'avg' | 'count' | 'count_distinct';
 export const AGGREGATES: readonly Aggregate[] = ['sum', 'min', 'max', 'avg', 'count', 'count_distinct'];
@@ -51,6 +53,8 @@ export interface CheckSpec {
   tolerance: Tolerance;
   key?: string[];
   columns?: string[];
+  /** How keys and diff checks compare rows (see `reckon diff --algorithm`); default auto. */
+  algorithm?: DiffAlgorithm;
   /** How many keys / differences to show per side. */
   sample: number;
 }
@@ -203,7 +207,7 @@ export function validateConfig(doc: unknown, env: NodeJS.ProcessEnv = process.en
     doc.checks.forEach((raw, i) => {
       const path = `checks[${i}]`;
       if (!isObj(raw)) return p(path, 'expected a mapping');
-      known(raw, path, ['name', 'kind', 'left', 'right', 'partition', 'where', 'aggregate', 'columns', 'column', 'tolerance', 'key', 'sample']);
+      known(raw, path, ['name', 'kind', 'left', 'right', 'partition', 'where', 'aggregate', 'columns', 'column', 'tolerance', 'key', 'sample', 'algorithm']);
       const name = str(raw, 'name', path, true);
       if (name && seen.has(name)) p(`${path}.name`, `duplicate check name ${name}`);
       if (name) seen.add(name);
@@ -258,8 +262,13 @@ export function validateConfig(doc: unknown, env: NodeJS.ProcessEnv = process.en
       const key = names(raw, 'key', path);
       const columns = names(raw, 'columns', path);
       const where = str(raw, 'where', path, false);
+      const algorithm = str(raw, 'algorithm', path, false) as DiffAlgorithm | undefined;
+      if (algorithm !== undefined) {
+        if (!ALGORITHMS.includes(algorithm)) p(`${path}.algorithm`, `expected one of ${ALGORITHMS.join(', ')}`);
+        else if (kind && kind !== 'keys' && kind !== 'diff') p(`${path}.algorithm`, `only keys and diff checks compare rows; a ${kind} check aggregates in the database`);
+      }
       if (name && kind && left && right) {
-        checks.push({ name, kind, left, right, partition, where, measures, tolerance, key, columns: kind === 'diff' ? columns : undefined, sample });
+        checks.push({ name, kind, left, right, partition, where, measures, tolerance, key, columns: kind === 'diff' ? columns : undefined, algorithm, sample });
       }
     });
   }

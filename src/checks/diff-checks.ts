@@ -38,6 +38,7 @@ export async function runKeysCheck(
     right: { source: right, table: spec.right.table!, where: sideWhere(right, spec.right, spec, window) },
     key: spec.key,
     columns: partitionColumn ? [partitionColumn] : [],
+    algorithm: spec.algorithm,
   });
   const perPartition = new Map<string, { leftOnly: number; rightOnly: number; moved: number }>();
   const leftOnly: unknown[] = [];
@@ -91,6 +92,7 @@ export async function runDiffCheck(
     right: { source: right, table: spec.right.table!, where: sideWhere(right, spec.right, spec, window) },
     key: spec.key,
     columns: spec.columns,
+    algorithm: spec.algorithm,
   });
   const differences: DiffEvent[] = [];
   for await (const e of run) if (differences.length < spec.sample) differences.push(e);

@@ -69,6 +69,8 @@ describe('validateConfig', () => {
         { name: 'f', kind: 'count', left: { connection: 'app', table: 't' }, right: { connection: 'app', table: 't' }, partition: { column: 'c', last: 3, from: 'yesterday' } },
         { name: 'g', kind: 'sum', aggregate: 'median', columns: ['x'], tolerance: -1, left: { connection: 'app', table: 't' }, right: 'app.t' },
         'not a check',
+        { name: 'i', kind: 'diff', algorithm: 'fast', left: { connection: 'app', table: 't' }, right: { connection: 'app', table: 't' } },
+        { name: 'j', kind: 'count', algorithm: 'hash', left: { connection: 'app', table: 't' }, right: { connection: 'app', table: 't' } },
       ],
     };
     expect(problemsOf(doc)).toEqual([
@@ -92,6 +94,8 @@ describe('validateConfig', () => {
       'checks[6].aggregate: expected one of sum, min, max, avg, count, count_distinct',
       'checks[6].tolerance: expected a number or a percentage',
       'checks[7]: expected a mapping',
+      'checks[8].algorithm: expected one of auto, stream, hash',
+      'checks[9].algorithm: only keys and diff checks compare rows; a count check aggregates in the database',
       'alert.webhook: is required',
       'alert.timeout: expected a duration such as 10s',
       'alert.retries: expected a whole number',
@@ -110,9 +114,9 @@ describe('validateConfig', () => {
     expect(problems).toEqual([
       'concurency: unknown setting; expected one of connections, checks, alert, history, concurrency, statement_timeout',
       'connections.app.pasword: unknown setting; expected one of url',
-      'checks[0].partiton: unknown setting; expected one of name, kind, left, right, partition, where, aggregate, columns, column, tolerance, key, sample',
+      'checks[0].partiton: unknown setting; expected one of name, kind, left, right, partition, where, aggregate, columns, column, tolerance, key, sample, algorithm',
       'checks[0].partition.grian: unknown setting; expected one of column, grain, last, from, to',
-      'checks[1].tolerence: unknown setting; expected one of name, kind, left, right, partition, where, aggregate, columns, column, tolerance, key, sample',
+      'checks[1].tolerence: unknown setting; expected one of name, kind, left, right, partition, where, aggregate, columns, column, tolerance, key, sample, algorithm',
       'checks[1].right.wehre: unknown setting; expected one of connection, table, query, where',
       'alert.retry: unknown setting; expected one of webhook, timeout, retries',
       'history.tabel: unknown setting; expected one of file, connection, table',
