@@ -14,7 +14,7 @@ import { planHashRanges } from './hash-ranges.ts';
 import { mergeJoinBatches, type CanonicalRow, type MergeCounts, type MergeEvent } from './merge-join.ts';
 import { normalizedScan, nullKeyError } from './normalized-scan.ts';
 import { planColumns, tableLabel } from './plan-columns.ts';
-import { orderedParallel, rangesFromBoundaries } from './plan.ts';
+import { increasingKeys, orderedParallel, rangesFromBoundaries } from './plan.ts';
 
 /** One side of a diff: a URL (opened and closed by the run) or an open Source, and a table. */
 export interface SideSpec {
@@ -217,13 +217,7 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
       const streamRanges = async (): Promise<KeyRange[]> => {
         if (concurrency <= 1) return [{}];
         const raw = await leftSource.sampleBoundaries(request('left', {}), concurrency * 4);
-        const boundaries: Key[] = [];
-        for (const r of raw) {
-          const key = canonicalKey(r);
-          const prev = boundaries[boundaries.length - 1];
-          if (key && (!prev || cmpKey(prev, key) < 0)) boundaries.push(key);
-        }
-        return rangesFromBoundaries(boundaries);
+        return rangesFromBoundaries(increasingKeys(raw, canonicalKey, cmpKey));
       };
       if (choice.algorithm === 'hash') {
         const side = (s: 'left' | 'right') => {

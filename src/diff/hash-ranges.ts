@@ -11,7 +11,7 @@ import { buildKeySpanQuery, buildKeysEveryQuery, buildRangeHashQuery, type HashQ
 import { buildCountQuery, type BuiltQuery } from '../sources/dialect.ts';
 import type { Source } from '../sources/source.ts';
 import type { Key, KeyRange, RawRow } from '../types.ts';
-import { rangesFromBoundaries } from './plan.ts';
+import { increasingKeys, rangesFromBoundaries } from './plan.ts';
 import { withRetries } from './retry.ts';
 
 export interface HashSide {
@@ -142,13 +142,7 @@ export async function planHashRanges(left: HashSide, right: HashSide, opts: Hash
     const raw = await limits.left(() =>
       read('left', buildKeysEveryQuery(left.source.engine, req.table, req.keyColumns, req.where, piece.range, step)),
     );
-    const bounds: Key[] = [];
-    for (const r of raw) {
-      const k = opts.canonicalKey(r);
-      const prev = bounds[bounds.length - 1];
-      if (k && (!prev || opts.compareKeys(prev, k) < 0)) bounds.push(k);
-    }
-    const inner = rangesFromBoundaries(bounds);
+    const inner = rangesFromBoundaries(increasingKeys(raw, opts.canonicalKey, opts.compareKeys));
     if (inner.length < 2) return [];
     inner[0]!.from = piece.range.from;
     inner[inner.length - 1]!.to = piece.range.to;
@@ -210,7 +204,8 @@ export async function planHashRanges(left: HashSide, right: HashSide, opts: Hash
     const parts = Math.ceil(rows / topRows);
     top = parts >= 2 ? await cut({ range: {} }, rows, parts) : [];
     if (top.length === 0) top = [{ range: {} }];
-    sample = Array.from({ length: Math.min(top.length, PROBES / 2) }, (_, j) => top[Math.floor((j * top.length) / Math.min(top.length, PROBES / 2))]!);
+    const n = Math.min(top.length, PROBES / 2);
+    sample = Array.from({ length: n }, (_, j) => top[Math.floor((j * top.length) / n)]!);
   }
 
   // auto looks at the sample first: when most of it differs, hashing could not spare the reads
@@ -236,18 +231,8 @@ export async function planHashRanges(left: HashSide, right: HashSide, opts: Hash
     }),
   );
 
-  return { ranges: mergeAdjacent(sortRanges(leaves.flat(), opts.compareKeys)), abandoned: false };
-}
-
-/** Ranges in key order: they never overlap, so their lower bounds order them. */
-function sortRanges(ranges: KeyRange[], cmp: (a: Key, b: Key) => number): KeyRange[] {
-  return ranges.sort((a, b) => {
-    const x = a.from ?? a.after;
-    const y = b.from ?? b.after;
-    if (!x) return y ? -1 : 0;
-    if (!y) return 1;
-    return cmp(x, y);
-  });
+  // Groups, and each range's pieces, come back in key order: the leaves are in key order as they are.
+  return { ranges: mergeAdjacent(leaves.flat()), abandoned: false };
 }
 
 /** One scan instead of two where a range ends exactly where the next begins. */

@@ -19,6 +19,20 @@ export function rangesFromBoundaries(boundaries: readonly Key[]): KeyRange[] {
   return ranges;
 }
 
+/**
+ * Split keys from sampled rows: made canonical, and kept only while strictly ascending, so a key
+ * that cannot bound a range (NULL) or repeats is dropped rather than making an empty range.
+ */
+export function increasingKeys<R>(raw: readonly R[], canonicalKey: (r: R) => Key | null, compare: (a: Key, b: Key) => number): Key[] {
+  const keys: Key[] = [];
+  for (const r of raw) {
+    const key = canonicalKey(r);
+    const prev = keys[keys.length - 1];
+    if (key && (!prev || compare(prev, key) < 0)) keys.push(key);
+  }
+  return keys;
+}
+
 /** A single-producer, single-consumer queue whose producer waits while it is full. */
 class BoundedQueue<T> {
   private items: T[] = [];
