@@ -16,20 +16,24 @@ export { unescapeField as unescapeCopyField } from '../normalize/packed-values.t
 export class CopyTextParser {
   private rest: Buffer | undefined;
 
-  /** keyCount, when given, packs the non-key values of escape-free rows (see ScanRequest). */
+  /**
+   * keyCount, when given, packs the non-key values of escape-free rows (see ScanRequest). skip is
+   * the number of filler bytes in front of every line (see copy-out.ts), 0 for plain COPY text.
+   */
   constructor(
     private readonly width: number,
     private readonly keyCount?: number,
+    private readonly skip = 0,
   ) {}
 
   private packed(line: string): RawRow | undefined {
     const k = this.keyCount!;
-    let at = -1;
+    let at = this.skip - 1;
     for (let i = 0; i < k; i++) {
       at = line.indexOf('\t', at + 1);
       if (at < 0) return undefined;
     }
-    const row: RawRow = k === 1 ? [line.slice(0, at)] : line.slice(0, at).split('\t');
+    const row: RawRow = k === 1 ? [line.slice(this.skip, at)] : line.slice(this.skip, at).split('\t');
     row.push(line.slice(at + 1));
     return row;
   }
@@ -57,6 +61,7 @@ export class CopyTextParser {
         }
       }
       const fields: RawRow = line.split('\t');
+      if (this.skip > 0) fields[0] = (fields[0] as string).slice(this.skip);
       if (fields.length !== this.width) {
         throw new Error(`COPY row has ${fields.length} fields, expected ${this.width}`);
       }

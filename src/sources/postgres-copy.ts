@@ -1,15 +1,14 @@
 /**
  * The default PostgreSQL scan: `COPY (SELECT … ORDER BY …) TO STDOUT` inside the scan's
- * read-only REPEATABLE READ transaction, read with pg-copy-streams and parsed by copy-text.ts.
- * The server streams rows without waiting for a fetch per batch, and TCP backpressure (the copy
- * stream stops reading the socket while reckon is busy) keeps memory bounded.
+ * read-only REPEATABLE READ transaction, read off the socket by copy-out.ts and parsed by
+ * copy-text.ts. The server streams rows without waiting for a fetch per batch, and TCP
+ * backpressure (the socket is read only as fast as reckon consumes) keeps memory bounded.
  */
 import type pg from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
 import type { RawRow } from '../types.ts';
+import { CopyOut, FRAME_BYTES } from './copy-out.ts';
 import { CopyTextParser } from './copy-text.ts';
 import { buildScanQuery } from './dialect.ts';
-import { readChunks } from './read-chunks.ts';
 import type { ScanRequest } from './source.ts';
 
 /**
@@ -18,20 +17,16 @@ import type { ScanRequest } from './source.ts';
  */
 export async function* copyScan(client: pg.PoolClient | pg.Client, req: ScanRequest): AsyncGenerator<RawRow[]> {
   const q = buildScanQuery('postgres', req, undefined, true);
-  const stream = client.query(copyTo(`COPY (${q.text}) TO STDOUT`));
-  // A backend that dies mid-COPY reports twice (its error message, then the closed socket). The
-  // first reaches the reader and fails the scan; a later one must not become an uncaught error.
-  stream.on('error', () => {});
-  const parser = new CopyTextParser(req.keyColumns.length + req.columns.length, req.packValues ? req.keyColumns.length : undefined);
+  const copy = new CopyOut(`COPY (${q.text}) TO STDOUT`);
+  client.query(copy);
+  const parser = new CopyTextParser(req.keyColumns.length + req.columns.length, req.packValues ? req.keyColumns.length : undefined, FRAME_BYTES);
   let chunk: RawRow[] = [];
-  for await (const buffers of readChunks<Buffer>(stream, 1)) {
-    for (const b of buffers) {
-      for (const row of parser.push(b)) {
-        chunk.push(row);
-        if (chunk.length >= req.chunkSize) {
-          yield chunk;
-          chunk = [];
-        }
+  for await (const b of copy.buffers()) {
+    for (const row of parser.push(b)) {
+      chunk.push(row);
+      if (chunk.length >= req.chunkSize) {
+        yield chunk;
+        chunk = [];
       }
     }
   }
