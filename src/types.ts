@@ -56,6 +56,8 @@ export interface TableInfo {
   columns: ColumnInfo[];
   /** Primary-key column names in key order; empty when the table has none. */
   primaryKey: string[];
+  /** The server's version as a number (PostgreSQL's server_version_num), when known. */
+  serverVersion?: number;
 }
 
 /** A key as canonical text per key column (see normalize). */
@@ -106,16 +108,17 @@ export interface DiffSummary {
   left_only_columns: string[];
   right_only_columns: string[];
   /**
-   * How the rows were compared: `stream` read every row; `hash` had the databases hash key ranges
-   * and read only the ranges whose hashes differed.
+   * How the rows were compared: `stream` read every row; `digest` read keys and row hashes, and in
+   * full only the rows whose hashes differed; `hash` had the databases hash key ranges and read
+   * only the ranges whose hashes differed.
    */
-  algorithm: 'stream' | 'hash';
+  algorithm: 'stream' | 'digest' | 'hash';
   /** Bytes received from each database during the run. */
   bytes_received: { left: number; right: number };
 }
 
 /** Which comparison to run: `auto` hashes in the databases when that looks cheaper than reading. */
-export type DiffAlgorithm = 'auto' | 'stream' | 'hash';
+export type DiffAlgorithm = 'auto' | 'stream' | 'digest' | 'hash';
 
 /** Progress of a running diff, reported at a bounded rate. */
 export interface DiffProgress {

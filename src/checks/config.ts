@@ -13,7 +13,7 @@ import { EXACT, parseTolerance, type Tolerance } from './tolerance.ts';
 export type Grain = 'hour' | 'day' | 'week' | 'month';
 export const GRAINS: readonly Grain[] = ['hour', 'day', 'week', 'month'];
 export type CheckKind = 'count' | 'sum' | 'keys' | 'diff';
-const ALGORITHMS: readonly DiffAlgorithm[] = ['auto', 'stream', 'hash'];
+const ALGORITHMS: readonly DiffAlgorithm[] = ['auto', 'stream', 'digest', 'hash'];
 export const CHECK_KINDS: readonly CheckKind[] = ['count', 'sum', 'keys', 'diff'];
 export type Aggregate = 'sum' | 'min' | 'max' | 'avg' | 'count' | 'count_distinct';
 export const AGGREGATES: readonly Aggregate[] = ['sum', 'min', 'max', 'avg', 'count', 'count_distinct'];

@@ -41,9 +41,9 @@ export async function diffCommand(o: DiffCommandOptions): Promise<number> {
     retries: o.retries,
     algorithm: o.algorithm,
     onAlgorithm: ({ algorithm, reason }) => {
-      if (o.algorithm === 'hash' && algorithm === 'hash') return;
-      if (o.algorithm === 'auto' || o.algorithm === undefined) {
-        if (showProgress) process.stderr.write(`reckon: comparing by ${algorithm === 'hash' ? 'range hashes' : 'streaming every row'}: ${reason}\n`);
+      if (o.algorithm === 'auto' || o.algorithm === undefined || algorithm !== o.algorithm) {
+        const how = algorithm === 'hash' ? 'range hashes' : algorithm === 'digest' ? 'row hashes (reading only rows that differ)' : 'streaming every row';
+        if (showProgress) process.stderr.write(`reckon: comparing by ${how}: ${reason}\n`);
       }
     },
     onProgress: progress ? (p) => progress.update(p) : undefined,

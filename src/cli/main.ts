@@ -9,6 +9,7 @@ import { backfillCommand } from './backfill-command.ts';
 import { checkCommand } from './check-command.ts';
 import { diffCommand } from './diff-command.ts';
 import { gapsCommand } from './gaps-command.ts';
+import type { DiffAlgorithm } from '../types.ts';
 
 /** Every failure exits 2; commands return 0 (identical, passed) or 1 (differences, failed) themselves. */
 export const EXIT_ERROR = 2;
@@ -69,9 +70,10 @@ function buildProgram(io: Io, setResult: (p: Promise<number>) => void): Command 
     .addOption(
       new Option(
         '--algorithm <algorithm>',
-        'stream: read every row; hash: the databases hash key ranges and only differing ranges are read; auto: hash when it can pay',
+        'stream: read every row; digest: the databases hash every row, and only rows whose hashes differ are read; ' +
+          'hash: the databases hash key ranges, and only differing ranges are read; auto: hash when it can pay, else digest or stream',
       )
-        .choices(['auto', 'stream', 'hash'])
+        .choices(['auto', 'stream', 'digest', 'hash'])
         .default('auto'),
     )
     .option('--progress', 'show a progress line on stderr (default: when stderr is a terminal)')
@@ -93,7 +95,7 @@ function buildProgram(io: Io, setResult: (p: Promise<number>) => void): Command 
           concurrency: o.concurrency as number,
           chunkSize: o.chunkSize as number,
           retries: o.retries as number,
-          algorithm: o.algorithm as 'auto' | 'stream' | 'hash',
+          algorithm: o.algorithm as DiffAlgorithm,
           progress: o.progress as boolean | undefined,
         }),
       );

@@ -11,7 +11,8 @@ import type { DiffAlgorithm, DiffEvent, DiffProgress, DiffSummary, Key, KeyRange
 import { keyComparator, keyOrderFor } from './compare-keys.ts';
 import { chooseAlgorithm } from './choose-algorithm.ts';
 import { planHashRanges } from './hash-ranges.ts';
-import { mergeJoinBatches, type CanonicalRow, type MergeCounts, type MergeEvent } from './merge-join.ts';
+import { digestMergeBatches } from './digest-merge.ts';
+import { mergeJoinBatches, type CanonicalRow, type MergeCounts, type MergeEvent, type MergeOptions } from './merge-join.ts';
 import { normalizedScan, nullKeyError } from './normalized-scan.ts';
 import { planColumns, tableLabel } from './plan-columns.ts';
 import { increasingKeys, orderedParallel, rangesFromBoundaries } from './plan.ts';
@@ -46,15 +47,19 @@ export interface DiffOptions {
   /** Called when a lost connection is retried. */
   onRetry?: (info: { side: 'left' | 'right'; attempt: number; error: Error }) => void;
   /**
-   * `stream` reads every row; `hash` has both databases hash key ranges and streams only ranges
-   * that differ; `auto` (default) hashes when every column has a form both engines hash alike and
-   * the table is large enough, and falls back to streaming when a first sample differs throughout.
+   * `stream` reads every row; `digest` has both databases hash every row, reads keys and hashes,
+   * and reads in full only rows whose hashes differ; `hash` has both databases hash key ranges and
+   * streams only ranges that differ; `auto` (default) hashes when every column has a form both
+   * engines hash alike and the table is large enough, and when a first sample of ranges differs
+   * throughout, reads digests (between two PostgreSQL servers) or streams.
    */
   algorithm?: DiffAlgorithm;
   /** Range sizes of hash mode, in rows (tuning and tests; defaults 10,000 and 1,000). */
   hashRanges?: { topRows?: number; leafRows?: number };
+  /** Keys whose rows digest mode reads in full at once (tuning and tests; default 1,000). */
+  digestBatchKeys?: number;
   /** Called once the algorithm is chosen, with the reason. */
-  onAlgorithm?: (info: { algorithm: 'stream' | 'hash'; reason: string }) => void;
+  onAlgorithm?: (info: { algorithm: 'stream' | 'digest' | 'hash'; reason: string }) => void;
 }
 
 function combineWhere(a: string | undefined, b: string | undefined): string | undefined {
@@ -205,7 +210,10 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
         progressTimer.unref();
       }
 
-      const choice = chooseAlgorithm(opts.algorithm ?? 'auto', plan, leftSource.engine, rightSource.engine, estimate);
+      const choice = chooseAlgorithm(opts.algorithm ?? 'auto', plan, leftSource.engine, rightSource.engine, estimate, {
+        left: leftInfo.serverVersion,
+        right: rightInfo.serverVersion,
+      });
       opts.onAlgorithm?.({ algorithm: choice.algorithm, reason: choice.reason });
       let ranges: KeyRange[];
       let ran = choice.algorithm;
@@ -244,8 +252,8 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
         });
         ranges = hashed.ranges;
         if (hashed.abandoned) {
-          ran = 'stream';
-          opts.onAlgorithm?.({ algorithm: 'stream', reason: 'a sample of ranges spread over the table differed almost everywhere' });
+          ran = choice.fallback;
+          opts.onAlgorithm?.({ algorithm: ran, reason: 'a sample of ranges spread over the table differed almost everywhere' });
           ranges = await streamRanges();
         }
       } else ranges = await streamRanges();
@@ -254,22 +262,48 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
 
       const names = [...plan.keys, ...plan.compared].map((p) => p.name);
       const onRetry = (side: 'left' | 'right') => (attempt: number, error: Error) => opts.onRetry?.({ side, attempt, error });
-      const tasks = ranges.map((range, i) => () =>
-        mergeJoinBatches(
-          normalizedScan(leftSource, request('left', range), leftNorms, eager, retries, onRetry('left')),
-          normalizedScan(rightSource, request('right', range), rightNorms, eager, retries, onRetry('right')),
+      const merge: MergeOptions = {
+        keyLength,
+        compareKeys: compareRows,
+        leftName: `left (${tableLabel(leftInfo.table)})`,
+        rightName: `right (${tableLabel(rightInfo.table)})`,
+        describeKey,
+        sameValue: (c, x, y) => leftLate[c]!(x) === rightLate[c]!(y),
+        width: names.length,
+      };
+      const rows = (range: KeyRange, extra: Partial<ScanRequest> = {}) => ({
+        left: normalizedScan(leftSource, { ...request('left', range), ...extra }, leftNorms, eager, retries, onRetry('left')),
+        right: normalizedScan(rightSource, { ...request('right', range), ...extra }, rightNorms, eager, retries, onRetry('right')),
+      });
+      // A row hash arrives as the engine's integer text: signed on PostgreSQL, unsigned on MySQL.
+      const sameEngine = leftSource.engine === rightSource.engine;
+      const digestNorms = (norms: readonly Normalizer[]): Normalizer[] => [
+        ...norms.slice(0, keyLength),
+        sameEngine ? (v) => (v === null ? null : String(v)) : (v) => (v === null ? null : BigInt.asUintN(64, BigInt(String(v))).toString()),
+      ];
+      const leftDigestNorms = digestNorms(leftNorms);
+      const rightDigestNorms = digestNorms(rightNorms);
+      const digestEager = [...Array(keyLength + 1).keys()];
+      const tasks = ranges.map((range, i) => () => {
+        if (ran !== 'digest') {
+          const sides = rows(range);
+          return mergeJoinBatches(sides.left, sides.right, merge, rangeCounts[i]);
+        }
+        return digestMergeBatches(
           {
-            keyLength,
-            compareKeys: compareRows,
-            leftName: `left (${tableLabel(leftInfo.table)})`,
-            rightName: `right (${tableLabel(rightInfo.table)})`,
-            describeKey,
-            sameValue: (c, x, y) => leftLate[c]!(x) === rightLate[c]!(y),
-            width: names.length,
+            digests: () => ({
+              left: normalizedScan(leftSource, { ...request('left', range), digest: choice.digest.left }, leftDigestNorms, digestEager, retries, onRetry('left')),
+              right: normalizedScan(rightSource, { ...request('right', range), digest: choice.digest.right }, rightDigestNorms, digestEager, retries, onRetry('right')),
+            }),
+            rows: (keys) => rows(range, { keys }),
+            stream: (after) => rows({ ...range, after }),
+            merge,
+            batchKeys: opts.digestBatchKeys,
+            onDense: () => opts.onAlgorithm?.({ algorithm: 'stream', reason: 'rows differ too densely for digests to pay: reading the rest of the range in full' }),
           },
           rangeCounts[i],
-        ),
-      );
+        );
+      });
 
       const counts = { left_only: 0, right_only: 0, changed: 0 };
       // Keys arrive canonical; the other values are made canonical here, for the few rows that

@@ -48,10 +48,19 @@ export function unpackRow(row: CanonicalRow, keyLength: number, width: number): 
   return row;
 }
 
-/** Row counts, updated as the join advances (readable while it runs, for progress). */
+/**
+ * Row counts, updated as the join advances (readable while it runs, for progress); a join adds to
+ * the counts it is given.
+ */
 export interface MergeCounts {
   left: number;
   right: number;
+  /**
+   * The row the join took last, from either side. Every row up to its key is settled on both
+   * sides: a side's next row is always above every key taken so far, so a join resumed just
+   * after it (on both sides) reads each remaining row once.
+   */
+  last?: CanonicalRow;
 }
 
 class Side {
@@ -145,6 +154,7 @@ export async function* mergeJoinBatches(
   const k = opts.keyLength;
   const sameValue = opts.sameValue;
   const width = opts.width;
+  const base = { left: counts.left, right: counts.right };
   let batch: MergeEvent[] = [];
   try {
     for (;;) {
@@ -164,17 +174,20 @@ export async function* mergeJoinBatches(
       else c = opts.compareKeys(a, b);
       if (c < 0) {
         l.take(a!);
-        counts.left = l.count;
+        counts.left = base.left + l.count;
+        counts.last = a;
         batch.push({ type: 'left_only', row: width === undefined ? a! : unpackRow(a!, k, width) });
       } else if (c > 0) {
         r.take(b!);
-        counts.right = r.count;
+        counts.right = base.right + r.count;
+        counts.last = b;
         batch.push({ type: 'right_only', row: width === undefined ? b! : unpackRow(b!, k, width) });
       } else {
         l.take(a!);
         r.take(b!);
-        counts.left = l.count;
-        counts.right = r.count;
+        counts.left = base.left + l.count;
+        counts.right = base.right + r.count;
+        counts.last = a;
         let columns: number[] | undefined;
         if (width !== undefined && (a!.length < width || b!.length < width)) {
           if (a!.length === b!.length && a![k] === b![k]) continue;

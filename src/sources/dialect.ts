@@ -200,6 +200,20 @@ export function rangeConditions(engine: Engine, cols: readonly KeyColumn[], rang
   return conds;
 }
 
+/**
+ * The rows whose keys are in `keys`, compared exactly (byte order for text, as keyExpression).
+ * PostgreSQL also gets the bare column: under a deterministic collation its equality is byte
+ * equality, and it lets an index on the column find the rows instead of a scan of the table.
+ */
+export function keyListCondition(engine: Engine, cols: readonly KeyColumn[], keys: readonly Key[], params: Params): string {
+  if (keys.length === 0) return 'FALSE';
+  const tuple = (parts: string[]) => (parts.length === 1 ? parts[0]! : `(${parts.join(', ')})`);
+  const list = () => keys.map((k) => tuple(cols.map((c, i) => params.add(k[i]!, c.type)))).join(', ');
+  const exact = `${tuple(cols.map((c) => keyExpression(engine, c)))} IN (${list()})`;
+  if (engine !== 'postgres' || cols.every((c) => keyExpression(engine, c) === quoteIdent(engine, c.name))) return exact;
+  return `${tuple(cols.map((c) => quoteIdent(engine, c.name)))} IN (${list()}) AND ${exact}`;
+}
+
 function orderBy(engine: Engine, cols: readonly KeyColumn[]): string {
   return cols.map((c) => `${keyExpression(engine, c)} ASC`).join(', ');
 }
@@ -252,10 +266,13 @@ export function buildScanQuery(engine: Engine, req: ScanRequest, limit?: number,
   // MySQL rows then arrive as keys plus one string, which the driver decodes far faster than
   // many fields, and which compares whole when the rows agree.
   const select =
-    engine === 'mysql' && req.packValues && mysqlCanPack(req.columns)
-      ? [...keys, `CONVERT(CONCAT_WS(X'09', ${values.map((v, i) => mysqlPackedField(v, req.columns[i]!.type)).join(', ')}) USING utf8mb4)`]
-      : [...keys, ...values];
+    req.digest !== undefined
+      ? [...keys, req.digest]
+      : engine === 'mysql' && req.packValues && mysqlCanPack(req.columns)
+        ? [...keys, `CONVERT(CONCAT_WS(X'09', ${values.map((v, i) => mysqlPackedField(v, req.columns[i]!.type)).join(', ')}) USING utf8mb4)`]
+        : [...keys, ...values];
   const conds = rangeConditions(engine, req.keyColumns, req.range, req.where, params);
+  if (req.keys) conds.push(keyListCondition(engine, req.keyColumns, req.keys, params));
   const text =
     `SELECT ${select.join(', ')} FROM ${qualifiedTable(engine, req.table)}` +
     (conds.length ? ` WHERE ${conds.join(' AND ')}` : '') +

@@ -209,7 +209,8 @@ export class PostgresSource implements Source {
     const cols = await this.run(
       {
         text: `SELECT a.attname, format_type(a.atttypid, a.atttypmod),
-                      COALESCE(bt.typname, t.typname), t.typtype, co.collname, d.datcollate, a.attnotnull
+                      COALESCE(bt.typname, t.typname), t.typtype, co.collname, d.datcollate, a.attnotnull,
+                      current_setting('server_version_num')
                  FROM pg_attribute a
                  JOIN pg_class c ON c.oid = a.attrelid
                  JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -247,7 +248,13 @@ export class PostgresSource implements Source {
       },
       'describe primary key',
     );
-    return { table: { schema, name: table.name }, columns, primaryKey: pk.map((r) => String(r[0])) };
+    const serverVersion = Number(cols[0]![7]);
+    return {
+      table: { schema, name: table.name },
+      columns,
+      primaryKey: pk.map((r) => String(r[0])),
+      ...(Number.isFinite(serverVersion) ? { serverVersion } : {}),
+    };
   }
 
   async query(q: BuiltQuery): Promise<RawRow[]> {

@@ -25,6 +25,13 @@ export interface ScanRequest {
    * splitting rows that agree. Sources may ignore the request, or pack only some rows.
    */
   packValues?: boolean;
+  /**
+   * Instead of `columns`, select this SQL expression after the keys: a hash of the row's values
+   * (see hash-dialect.ts), so rows that agree can be compared without reading them.
+   */
+  digest?: string;
+  /** Read only the rows with these keys (canonical text, ascending), in addition to `range`. */
+  keys?: readonly Key[];
 }
 
 export interface Source {

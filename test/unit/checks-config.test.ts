@@ -94,7 +94,7 @@ describe('validateConfig', () => {
       'checks[6].aggregate: expected one of sum, min, max, avg, count, count_distinct',
       'checks[6].tolerance: expected a number or a percentage',
       'checks[7]: expected a mapping',
-      'checks[8].algorithm: expected one of auto, stream, hash',
+      'checks[8].algorithm: expected one of auto, stream, digest, hash',
       'checks[9].algorithm: only keys and diff checks compare rows; a count check aggregates in the database',
       'alert.webhook: is required',
       'alert.timeout: expected a duration such as 10s',

@@ -199,3 +199,37 @@ const baseReq: ScanRequest = {
   range: {},
   chunkSize: 10,
 };
+
+describe('buildScanQuery: digests and key lists', () => {
+  const base = (engine: Engine, keyColumns: KeyCol[], extra: Partial<ScanRequest>) =>
+    buildScanQuery(engine, { table: { schema: 'app', name: 'orders' }, keyColumns, columns: [{ name: 'total', type: 'decimal' }], range: {}, chunkSize: 1000, ...extra });
+
+  it('selects the digest after the keys instead of the columns', () => {
+    const q = base('postgres', pgComposite, { digest: 'hash_record_extended(ROW("total"), 0)' });
+    expect(q.text).toMatch(/^SELECT "region", "id", hash_record_extended\(ROW\("total"\), 0\) FROM/);
+    expect(q.text).not.toContain('"total", ');
+  });
+
+  it('reads a list of keys exactly, with the bare columns first so an index finds them (PostgreSQL)', () => {
+    const q = base('postgres', pgComposite, { keys: [['eu', '1'], ['us', '2']], range: { after: ['a', '0'] } });
+    const sql = inline('postgres', q);
+    expect(sql).toContain(`("region", "id") IN (('eu', '1'), ('us', '2')) AND ("region" COLLATE "C", "id") IN (('eu', '1'), ('us', '2'))`);
+    // Still within the range, and still in key order.
+    expect(sql).toContain(`("region" COLLATE "C", "id") > ('a', '0')`);
+    expect(sql).toMatch(/ORDER BY "region" COLLATE "C" ASC, "id" ASC$/);
+  });
+
+  it('needs no second list where the key already compares by bytes', () => {
+    const sql = inline('postgres', base('postgres', [{ name: 'id', type: 'integer', collation: null }], { keys: [['5'], ['7']] }));
+    expect(sql).toContain(`WHERE "id" IN ('5', '7') ORDER BY`);
+  });
+
+  it('binds MySQL keys with their exact types', () => {
+    const sql = inline('mysql', base('mysql', myComposite, { keys: [['10', 'b']] }));
+    expect(sql).toContain("(`id`, CAST(`code` AS BINARY)) IN ((CAST('10' AS DECIMAL(65,30)), CAST('b' AS BINARY)))");
+  });
+
+  it('an empty list selects nothing', () => {
+    expect(base('postgres', pgComposite, { keys: [] }).text).toContain('WHERE FALSE');
+  });
+});

@@ -88,7 +88,7 @@ describe('mergeJoin: explicit cases', () => {
       { type: 'left_only', row: ['6', 'x'] },
       { type: 'right_only', row: ['7', 'y'] },
     ]);
-    expect(counts).toEqual({ left: 4, right: 4 });
+    expect(counts).toEqual({ left: 4, right: 4, last: ['7', 'y'] });
   });
 
   it('names changed columns by index, after the key, including NULL against a value', async () => {
@@ -259,7 +259,11 @@ describe('mergeJoin: against a naive in-memory diff', () => {
         const expected = naiveDiff(left, right, 2, opts.compareKeys);
         const counts: MergeCounts = { left: 0, right: 0 };
         expect(await collect(chunk(left, ls), chunk(right, rs), opts, counts)).toEqual(expected);
-        expect(counts).toEqual({ left: left.length, right: right.length });
+        // The row taken last is the highest key of either side (the left row when both hold it).
+        const l = left[left.length - 1];
+        const r = right[right.length - 1];
+        const last = l === undefined ? r : r === undefined ? l : opts.compareKeys(l, r) >= 0 ? l : r;
+        expect(counts).toEqual(last === undefined ? { left: 0, right: 0 } : { left: left.length, right: right.length, last });
       }),
       { numRuns: 500 },
     );
@@ -289,7 +293,7 @@ describe('mergeJoin: streaming', () => {
     const left = rows(2, n, () => 'v');
     const right = rows(1, n, (k) => (k % 1000 === 0 ? 'w' : 'v'));
     for await (const e of mergeJoin(left, right, options(), counts)) tally[e.type]++;
-    expect(counts).toEqual({ left: n, right: n });
+    expect(counts).toMatchObject({ left: n, right: n });
     // Keys 0..n-1: even ones are on both sides (changed when a multiple of 1000), odd right only;
     // keys n..2n-2 even are left only.
     expect(tally).toEqual({ left_only: n / 2, right_only: n / 2, changed: n / 1000 });

@@ -1,0 +1,54 @@
+/** The choice between stream, digest and hash, made from the catalogs alone. */
+import { describe, expect, it } from 'vitest';
+import { chooseAlgorithm } from '../../src/diff/choose-algorithm.ts';
+import type { Plan } from '../../src/diff/plan-columns.ts';
+import type { ColumnInfo, LogicalType } from '../../src/types.ts';
+
+const col = (name: string, logicalType: LogicalType, nativeType: string, nullable = true): ColumnInfo => ({ name, logicalType, nativeType, collation: null, nullable });
+const pair = (l: ColumnInfo, r: ColumnInfo = l) => ({ name: l.name, left: l, right: r });
+
+const plan: Plan = {
+  keys: [pair(col('id', 'integer', 'bigint', false))],
+  compared: [pair(col('amount', 'decimal', 'numeric(12,2)', false), col('amount', 'decimal', 'numeric(12,2)', true)), pair(col('note', 'text', 'text'))],
+  leftOnly: [],
+  rightOnly: [],
+};
+const v15 = { left: 150000, right: 150000 };
+
+describe('chooseAlgorithm', () => {
+  it('falls back to digests between two PostgreSQL 14+ servers, hashing values by their types', () => {
+    const c = chooseAlgorithm('auto', plan, 'postgres', 'postgres', 1_000_000, v15);
+    expect(c).toMatchObject({ algorithm: 'hash', fallback: 'digest' });
+    // The key is read beside the digest, not hashed into it; text is hashed as bytes; a column
+    // nullable on either side is tested for NULL on both, so the two records keep one shape.
+    const expected = `hash_record_extended(ROW("amount", ("amount" IS NULL), ("note"::text COLLATE "C"), ("note" IS NULL)), 0)`;
+    expect(c.digest).toEqual({ left: expected, right: expected });
+  });
+
+  it('streams small tables whatever the engines', () => {
+    expect(chooseAlgorithm('auto', plan, 'postgres', 'postgres', 10_000, v15)).toMatchObject({ algorithm: 'stream' });
+    expect(chooseAlgorithm('auto', plan, 'postgres', 'postgres', null, v15)).toMatchObject({ algorithm: 'stream' });
+  });
+
+  it('keeps streaming as the fallback across engines and before PostgreSQL 14', () => {
+    expect(chooseAlgorithm('auto', plan, 'postgres', 'mysql', 1_000_000, v15)).toMatchObject({ algorithm: 'hash', fallback: 'stream' });
+    const old = chooseAlgorithm('auto', plan, 'postgres', 'postgres', 1_000_000, { left: 130011, right: 150000 });
+    expect(old).toMatchObject({ algorithm: 'hash', fallback: 'stream' });
+    // An explicit digest there uses the row hash of hash mode, which every version has.
+    const asked = chooseAlgorithm('digest', plan, 'postgres', 'postgres', 1_000_000, { left: 130011, right: 150000 });
+    expect(asked.algorithm).toBe('digest');
+    expect(asked.digest).toEqual(asked.hash);
+    expect(asked.digest.left).toContain('hashtextextended');
+  });
+
+  it('goes straight to digests when PostgreSQL columns of different types cannot share range hashes', () => {
+    const mixed: Plan = { ...plan, compared: [pair(col('f', 'float8', 'double precision'), col('f', 'float8', 'real'))] };
+    expect(chooseAlgorithm('auto', mixed, 'postgres', 'postgres', 1_000_000, v15)).toMatchObject({ algorithm: 'digest' });
+    expect(chooseAlgorithm('auto', mixed, 'postgres', 'mysql', 1_000_000, v15)).toMatchObject({ algorithm: 'stream' });
+  });
+
+  it('a keys-only comparison has nothing to digest', () => {
+    const keysOnly: Plan = { ...plan, compared: [] };
+    expect(chooseAlgorithm('auto', keysOnly, 'postgres', 'postgres', 1_000_000, v15)).toMatchObject({ fallback: 'stream' });
+  });
+});
