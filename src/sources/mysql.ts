@@ -13,7 +13,7 @@ import { ReckonError, isConnectionLost, redactUrl, scrubSecrets } from '../error
 import type { ColumnInfo, LogicalType, RawRow, TableInfo, TableRef } from '../types.ts';
 import { buildScanQuery, qualifiedTable, type BuiltQuery } from './dialect.ts';
 import { ByteCounter } from './byte-counter.ts';
-import { readChunks } from './read-chunks.ts';
+import { ResultChunks } from './mysql-result-chunks.ts';
 import { keysAtEvenOffsets } from './sample-keys.ts';
 import type { ScanRequest, Source, SourceOptions } from './source.ts';
 
@@ -233,17 +233,14 @@ export class MySqlSource implements Source {
     // mysql2 tells only the connection, not a streamed query (one without a callback), when the
     // connection is lost, so the stream would wait forever; end it with that error instead, so
     // the scan fails and is retried.
-    let reading: { destroy(err: Error): unknown } | undefined;
-    const onLost = (err: Error) => reading?.destroy(err);
+    let reading: ResultChunks | undefined;
+    const onLost = (err: Error) => reading?.fail(err);
     conn.on('error', onLost);
     try {
       await this.exec(conn, 'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
       const q = buildScanQuery('mysql', req);
-      const stream = conn
-        .query({ sql: q.text, values: q.values, rowsAsArray: true })
-        .stream({ highWaterMark: 2 * req.chunkSize });
-      reading = stream;
-      yield* readChunks<RawRow>(stream, req.chunkSize);
+      reading = new ResultChunks(conn, conn.query({ sql: q.text, values: q.values, rowsAsArray: true }), req.chunkSize);
+      yield* reading.chunks();
       await this.exec(conn, 'COMMIT');
       finished = true;
     } catch (err) {
