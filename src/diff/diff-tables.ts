@@ -166,13 +166,19 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
       const request = (side: 'left' | 'right', range: KeyRange): ScanRequest => ({
         table: side === 'left' ? leftInfo.table : rightInfo.table,
         keyColumns: plan.keys.map((k) => ({ name: k[side].name, type: k[side].logicalType, collation: k[side].collation })),
-        columns: plan.compared.map((c) => ({ name: c[side].name, type: c[side].logicalType, nativeType: c[side].nativeType })),
+        columns: plan.compared.map((c) => ({
+          name: c[side].name,
+          type: c[side].logicalType,
+          nativeType: c[side].nativeType,
+          collation: c[side].collation,
+          nullable: c[side].nullable !== false,
+        })),
         where: combineWhere(opts.where, opts[side].where),
         range,
         chunkSize,
         // Packed rows compare by their raw text, which is only meaningful when both sides read
-        // every non-key column with one normaliser.
-        packValues: eager.length === keyLength,
+        // every non-key column with one normaliser; an engine's own byte form, only beside itself.
+        packValues: eager.length !== keyLength ? false : leftSource.engine === rightSource.engine ? 'bytes' : true,
       });
 
       // A key other than the primary key may hold NULLs, and no range or resume predicate selects

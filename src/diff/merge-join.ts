@@ -6,7 +6,7 @@
  * with table size or with the number of differences.
  */
 import { ReckonError } from '../errors.ts';
-import { unpackValues } from '../normalize/packed-values.ts';
+import { samePacked, unpackBytes, unpackValues } from '../normalize/packed-values.ts';
 
 /** A row of canonical values; the first keyLength entries are the key. */
 export type CanonicalRow = (string | null)[];
@@ -42,8 +42,13 @@ export interface MergeOptions {
 /** Expands a packed row in place (see MergeOptions.width). */
 export function unpackRow(row: CanonicalRow, keyLength: number, width: number): CanonicalRow {
   if (row.length < width && row.length === keyLength + 1) {
-    const packed = row.pop() as string;
-    for (const v of unpackValues(packed)) row.push(v);
+    // A packed entry is text, or bytes from a source that packs them (ScanRequest.packValues).
+    const packed = row.pop() as string | Uint8Array;
+    const values = typeof packed === 'string' ? unpackValues(packed) : unpackBytes(packed);
+    if (values.length !== width - keyLength) {
+      throw new ReckonError('QUERY', `a packed row holds ${values.length} values where ${width - keyLength} were read`);
+    }
+    for (let i = 0; i < values.length; i++) row.push(values[i]!);
   }
   return row;
 }
@@ -190,7 +195,7 @@ export async function* mergeJoinBatches(
         counts.last = a;
         let columns: number[] | undefined;
         if (width !== undefined && (a!.length < width || b!.length < width)) {
-          if (a!.length === b!.length && a![k] === b![k]) continue;
+          if (a!.length === b!.length && samePacked(a![k], b![k])) continue;
           unpackRow(a!, k, width);
           unpackRow(b!, k, width);
         }

@@ -50,3 +50,27 @@ export function unpackValues(packed: string): (string | null)[] {
   if (packed.includes('\\')) for (let i = 0; i < fields.length; i++) fields[i] = decodeField(fields[i] as string);
   return fields;
 }
+
+/** Separator and NULL mark of packed bytes: bytes that never occur in UTF-8. */
+const BYTE_SEPARATOR = 0xff;
+const BYTE_NULL = 0xfe;
+
+/** The values of packed bytes (ScanRequest.packValues 'bytes'): UTF-8 text joined by 0xFF, NULL as 0xFE. */
+export function unpackBytes(packed: Uint8Array): (string | null)[] {
+  const b = Buffer.isBuffer(packed) ? packed : Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength);
+  const out: (string | null)[] = [];
+  let start = 0;
+  for (;;) {
+    const end = b.indexOf(BYTE_SEPARATOR, start);
+    const stop = end < 0 ? b.length : end;
+    out.push(stop - start === 1 && b[start] === BYTE_NULL ? null : b.toString('utf8', start, stop));
+    if (end < 0) return out;
+    start = end + 1;
+  }
+}
+
+/** Whether two packed entries hold the same values: packed alike and equal byte for byte. */
+export function samePacked(a: unknown, b: unknown): boolean {
+  if (typeof a === 'string') return a === b;
+  return a instanceof Uint8Array && b instanceof Uint8Array && Buffer.compare(a, b) === 0;
+}

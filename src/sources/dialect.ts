@@ -257,6 +257,23 @@ function mysqlPackedField(expr: string, type: LogicalType): string {
   return `IFNULL(${e}, ${NULL_MARK})`;
 }
 
+/**
+ * A row's values as packed bytes (see ScanRequest.packValues): joined by 0xFF, NULL as a lone
+ * 0xFE, bytes that never occur in UTF-8, so no value needs escaping. Text that is not stored as
+ * UTF-8 is converted (a latin1 'ÿ' is the byte 0xFF); other types are written in ASCII. Without the
+ * escaping this costs MariaDB about half as much as the text form, and the driver hands the
+ * result over undecoded.
+ */
+function mysqlPackedBytes(values: readonly string[], columns: ScanRequest['columns']): string {
+  const fields = values.map((v, i) => {
+    const c = columns[i]!;
+    // As bytes: beside the binary NULL mark, MariaDB would otherwise try to read 0xFE as text.
+    const text = c.type === 'text' || c.type === 'char' ? `CAST(${c.collation?.startsWith('utf8') ? v : `CONVERT(${v} USING utf8mb4)`} AS BINARY)` : v;
+    return c.nullable === false ? text : `IFNULL(${text}, X'FE')`;
+  });
+  return `CONCAT_WS(X'FF', ${fields.join(', ')})`;
+}
+
 /** The ordered scan of a key range; `limit` turns it into one keyset page. */
 export function buildScanQuery(engine: Engine, req: ScanRequest, limit?: number, inline = false): BuiltQuery {
   if (inline && engine !== 'postgres') throw new Error('inline bounds are for PostgreSQL COPY only');
@@ -269,7 +286,7 @@ export function buildScanQuery(engine: Engine, req: ScanRequest, limit?: number,
     req.digest !== undefined
       ? [...keys, req.digest]
       : engine === 'mysql' && req.packValues && mysqlCanPack(req.columns)
-        ? [...keys, `CONVERT(CONCAT_WS(X'09', ${values.map((v, i) => mysqlPackedField(v, req.columns[i]!.type)).join(', ')}) USING utf8mb4)`]
+        ? [...keys, req.packValues === 'bytes' ? mysqlPackedBytes(values, req.columns) : `CONVERT(CONCAT_WS(X'09', ${values.map((v, i) => mysqlPackedField(v, req.columns[i]!.type)).join(', ')}) USING utf8mb4)`]
         : [...keys, ...values];
   const conds = rangeConditions(engine, req.keyColumns, req.range, req.where, params);
   if (req.keys) conds.push(keyListCondition(engine, req.keyColumns, req.keys, params));

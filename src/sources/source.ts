@@ -11,7 +11,7 @@ export interface ScanRequest {
   /** Key columns, in key order, with the logical type that decides their ORDER BY. */
   keyColumns: readonly { name: string; type: LogicalType; collation: string | null }[];
   /** Further columns to read after the key columns, with their logical types. */
-  columns: readonly { name: string; type: LogicalType; nativeType?: string }[];
+  columns: readonly { name: string; type: LogicalType; nativeType?: string; collation?: string | null; nullable?: boolean }[];
   /** A SQL filter, pasted into the WHERE clause as given (the user's own SQL). */
   where?: string;
   /** Key bounds; keys are canonical text (see normalize). */
@@ -23,8 +23,12 @@ export interface ScanRequest {
    * `[...keys, packed]` (see normalize/packed-values.ts: values escaped as in COPY text and joined
    * by TAB). Equal packed strings mean equal texts in every column, which lets the merge skip
    * splitting rows that agree. Sources may ignore the request, or pack only some rows.
+   *
+   * `'bytes'` also allows a packed form only the same engine produces: bytes, values joined by
+   * 0xFF and NULL written as 0xFE, neither of which occurs in UTF-8 text (see packed-values.ts).
+   * Such rows compare equal only to rows packed the same way.
    */
-  packValues?: boolean;
+  packValues?: boolean | 'bytes';
   /**
    * Instead of `columns`, select this SQL expression after the keys: a hash of the row's values
    * (see hash-dialect.ts), so rows that agree can be compared without reading them.

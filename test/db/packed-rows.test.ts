@@ -96,7 +96,10 @@ describe('packed rows between two MariaDB tables', () => {
       for (const db of [a, b]) {
         await db.exec(`CREATE TABLE t (id int PRIMARY KEY, l varchar(20) CHARACTER SET latin1, u varchar(20), n int, d datetime(6))`);
         await db.exec(
-          `INSERT INTO t VALUES (1, 'café\\tx', 'é😀\\\\', NULL, '2024-01-01 00:00:00.5'), (2, NULL, 'a\\nb', 5, NULL), (3, '€uro', '\\\\N', 0, '2024-01-01 00:00:00')`,
+          // latin1 ÿ and þ are the bytes 0xFF and 0xFE, the separator and NULL mark of rows
+          // packed as bytes, and must reach the comparison as the text they are.
+          `INSERT INTO t VALUES (1, 'café\\tx', 'é😀\\\\', NULL, '2024-01-01 00:00:00.5'), (2, NULL, 'a\\nb', 5, NULL), (3, '€uro', '\\\\N', 0, '2024-01-01 00:00:00'),
+             (4, 'ÿþ', '', NULL, NULL), (5, 'þ', 'ÿ', 1, NULL)`,
         );
       }
       const same = await collectDiff({ left: { url: a.url, table: 't' }, right: { url: b.url, table: 't' } });
@@ -104,6 +107,12 @@ describe('packed rows between two MariaDB tables', () => {
       await b.exec(`UPDATE t SET l = 'café\\ty' WHERE id = 1`);
       const changed = await collectDiff({ left: { url: a.url, table: 't' }, right: { url: b.url, table: 't' } });
       expect(changed.events).toEqual([{ type: 'changed', key: { id: 1 }, columns: ['l'], left: { l: 'café\tx' }, right: { l: 'café\ty' } }]);
+      await b.exec(`UPDATE t SET l = 'café\\tx' WHERE id = 1; UPDATE t SET u = NULL WHERE id = 4; UPDATE t SET l = 'ÿ' WHERE id = 5`);
+      const nulls = await collectDiff({ left: { url: a.url, table: 't' }, right: { url: b.url, table: 't' } });
+      expect(nulls.events).toEqual([
+        { type: 'changed', key: { id: 4 }, columns: ['u'], left: { u: '' }, right: { u: null } },
+        { type: 'changed', key: { id: 5 }, columns: ['l'], left: { l: 'þ' }, right: { l: 'ÿ' } },
+      ]);
       const filtered = await collectDiff({ left: { url: a.url, table: 't' }, right: { url: b.url, table: 't' }, where: 'id = 3' });
       expect(filtered.events).toEqual([]);
       expect(filtered.summary.left_rows).toBe(1);

@@ -233,3 +233,22 @@ describe('buildScanQuery: digests and key lists', () => {
     expect(base('postgres', pgComposite, { keys: [] }).text).toContain('WHERE FALSE');
   });
 });
+
+describe('buildScanQuery: MySQL rows packed as bytes', () => {
+  it('joins values by 0xFF without escaping, converts text not stored as UTF-8, and marks NULL only where it can occur', () => {
+    const q = buildScanQuery('mysql', {
+      table: { schema: 'app', name: 'orders' },
+      keyColumns: [{ name: 'id', type: 'integer', collation: null }],
+      columns: [
+        { name: 'n', type: 'integer', nullable: false },
+        { name: 'u', type: 'text', collation: 'utf8mb4_general_ci', nullable: true },
+        { name: 'l', type: 'text', collation: 'latin1_swedish_ci', nullable: false },
+      ],
+      range: {},
+      chunkSize: 1000,
+      packValues: 'bytes',
+    });
+    expect(q.text).toContain("CONCAT_WS(X'FF', `n`, IFNULL(CAST(`u` AS BINARY), X'FE'), CAST(CONVERT(`l` USING utf8mb4) AS BINARY))");
+    expect(q.text).not.toContain('REPLACE');
+  });
+});
