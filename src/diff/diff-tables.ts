@@ -3,7 +3,8 @@
  * both sides through normalisation into the merge-join, and turns merge events into DiffEvents.
  */
 import { ReckonError } from '../errors.ts';
-import { pairNormalizers, type Normalizer } from '../normalize/values.ts';
+import { sameTimestamp } from '../normalize/temporal.ts';
+import { normalizerFor, pairNormalizers, type Normalizer } from '../normalize/values.ts';
 import { openSource } from '../sources/connect.ts';
 import { buildNullKeyQuery, parseTableName } from '../sources/dialect.ts';
 import type { ScanRequest, Source } from '../sources/source.ts';
@@ -151,6 +152,9 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
       const asRead: Normalizer = (v) => v as string | null;
       const leftLate = leftNorms.map((n, i) => (eager.includes(i) ? asRead : n));
       const rightLate = rightNorms.map((n, i) => (eager.includes(i) ? asRead : n));
+      // Timestamps are compared as text first: the engines differ mostly in trailing zeros.
+      const timestampNorm = normalizerFor('timestamp');
+      const timestampColumns = leftLate.map((n, i) => n === timestampNorm && rightLate[i] === timestampNorm);
       // Keys compare as numbers when either side is numeric, else as code points, matching the
       // ORDER BY both sides use.
       const keyTypes = plan.keys.map((k) => (keyOrderFor(k.left.logicalType) === 'ascii' ? k.right.logicalType : k.left.logicalType));
@@ -274,7 +278,8 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
         leftName: `left (${tableLabel(leftInfo.table)})`,
         rightName: `right (${tableLabel(rightInfo.table)})`,
         describeKey,
-        sameValue: (c, x, y) => leftLate[c]!(x) === rightLate[c]!(y),
+        sameValue: (c, x, y) =>
+          x !== null && y !== null && timestampColumns[c] ? sameTimestamp(x, y) : leftLate[c]!(x) === rightLate[c]!(y),
         width: names.length,
       };
       const rows = (range: KeyRange, extra: Partial<ScanRequest> = {}) => ({

@@ -102,3 +102,24 @@ const MIDNIGHT_SUFFIX = /^\d{4}-\d{2}-\d{2} 00:00:00(?:\.0*)?$/;
 export function canonicalDate(text: string): string {
   return text.length > 10 && text.charCodeAt(10) === 32 && MIDNIGHT_SUFFIX.test(text) ? text.slice(0, 10) : text;
 }
+
+/**
+ * Whether two timestamp texts name the same instant, without building either canonical form in
+ * the common case: one engine writes `…:05.12` where the other writes `…:05.120000` (or `…:05`
+ * and `…:05.000000`), so the shorter is a plain timestamp the longer extends by zeros. Anything
+ * else is settled by the canonical forms.
+ */
+export function sameTimestamp(a: string, b: string): boolean {
+  if (a === b) return true;
+  const [s, l] = a.length < b.length ? [a, b] : [b, a];
+  const n = s.length;
+  if (n >= 19 && n <= 26 && l.length === 26 && l.startsWith(s) && isCanonicalPrefix(s, n) && isCanonicalShape(l)) {
+    // l is canonical and s its prefix: equal when what l adds is only fractional zeros.
+    for (let i = n; i < 26; i++) {
+      const c = l.charCodeAt(i);
+      if (c !== 48 && !(i === 19 && c === 46)) return false;
+    }
+    return true;
+  }
+  return canonicalTimestamp(a) === canonicalTimestamp(b);
+}

@@ -9,7 +9,7 @@ import { ReckonError } from '../../src/errors.ts';
 import { canonicalDecimal, compareCanonicalDecimals } from '../../src/normalize/decimal.ts';
 import { encodeRow, loadHasher, rowHash } from '../../src/normalize/encode-row.ts';
 import { canonicalJson } from '../../src/normalize/json.ts';
-import { canonicalDate, canonicalTime, canonicalTimestamp } from '../../src/normalize/temporal.ts';
+import { canonicalDate, canonicalTime, canonicalTimestamp, sameTimestamp } from '../../src/normalize/temporal.ts';
 import { normalizerFor, pairNormalizers, valueClass, type ValueClass } from '../../src/normalize/values.ts';
 import type { LogicalType } from '../../src/types.ts';
 
@@ -500,5 +500,48 @@ describe('encodeRow', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('sameTimestamp', () => {
+  it('agrees with comparing canonical forms, on spellings that differ by trailing zeros and on near instants (property)', () => {
+    const pad = (n: number, w: number) => String(n).padStart(w, '0');
+    const instant = fc.record({
+      y: fc.integer({ min: 1, max: 9999 }),
+      mo: fc.integer({ min: 1, max: 12 }),
+      d: fc.integer({ min: 1, max: 28 }),
+      s: fc.integer({ min: 0, max: 86399 }),
+      us: fc.oneof(fc.constant(0), fc.constantFrom(100000, 120000, 500000, 10), fc.integer({ min: 0, max: 999999 })),
+    });
+    // How an engine may write it: PostgreSQL trims trailing zeros, MySQL writes all six digits;
+    // sometimes with a zone suffix, sometimes nudged by a microsecond or a second.
+    const spell = (t: { y: number; mo: number; d: number; s: number; us: number }, style: number) => {
+      const base = `${pad(t.y, 4)}-${pad(t.mo, 2)}-${pad(t.d, 2)} ${pad(Math.floor(t.s / 3600), 2)}:${pad(Math.floor(t.s / 60) % 60, 2)}:${pad(t.s % 60, 2)}`;
+      const frac = pad(t.us, 6);
+      if (style === 0) return `${base}.${frac}`;
+      if (style === 1) return t.us === 0 ? base : `${base}.${frac.replace(/0+$/, '')}`;
+      return `${base}.${frac}+00`;
+    };
+    const nudge = fc.constantFrom(0, 0, 1, -1, 1_000_000);
+    fc.assert(
+      fc.property(instant, fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), nudge, (t, sa, sb, dn) => {
+        const us = t.us + (dn === 1_000_000 ? 0 : dn);
+        const u = { ...t, us: Math.min(999999, Math.max(0, us)), s: dn === 1_000_000 ? (t.s + 1) % 86400 : t.s };
+        const a = spell(t, sa);
+        const b = spell(u, sb);
+        expect(sameTimestamp(a, b)).toBe(canonicalTimestamp(a) === canonicalTimestamp(b));
+        expect(sameTimestamp(b, a)).toBe(canonicalTimestamp(a) === canonicalTimestamp(b));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('never takes added non-zero digits or other text for zeros', () => {
+    expect(sameTimestamp('2024-01-02 03:04:05.12', '2024-01-02 03:04:05.120000')).toBe(true);
+    expect(sameTimestamp('2024-01-02 03:04:05', '2024-01-02 03:04:05.000000')).toBe(true);
+    expect(sameTimestamp('2024-01-02 03:04:05.12', '2024-01-02 03:04:05.120001')).toBe(false);
+    expect(sameTimestamp('2024-01-02 03:04:05', '2024-01-02 03:04:05.100000')).toBe(false);
+    expect(sameTimestamp('2024-01-02 03:04', '2024-01-02 03:04:00.000000')).toBe(false);
+    expect(sameTimestamp('infinity', '2024-01-02 03:04:05.000000')).toBe(false);
   });
 });
