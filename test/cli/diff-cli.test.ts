@@ -72,6 +72,29 @@ describe('reckon diff', () => {
     expect(doc.summary).toMatchObject({ type: 'summary', changed: 1, identical: false });
   });
 
+  it('takes --algorithm digest, with the streaming answer, between engines and between two PostgreSQL tables', async () => {
+    const jsonl = async (args: string[]) => {
+      const r = await runCli([...args, '--format', 'jsonl', '--algorithm', 'digest']);
+      expect(r.code).toBe(1);
+      return r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { type: string; key?: unknown; algorithm?: string });
+    };
+    const across = await jsonl(['diff', pgDb.url, pgDb.table('t'), myDb.url, myDb.table('t')]);
+    expect(across.map((e) => [e.type, e.key])).toEqual([['changed', { id: 1 }], ['left_only', { id: 2 }], ['right_only', { id: 4 }], ['summary', undefined]]);
+    expect(across.at(-1)!.algorithm).toBe('digest');
+    await pgDb.exec(`CREATE TABLE t2 AS SELECT * FROM t; ALTER TABLE t2 ADD PRIMARY KEY (id); UPDATE t2 SET label = 'B' WHERE id = 2`);
+    const pg = await jsonl(['diff', pgDb.url, pgDb.table('t'), pgDb.url, pgDb.table('t2')]);
+    expect(pg).toEqual([
+      { type: 'changed', key: { id: 2 }, columns: ['label'], left: { label: 'b' }, right: { label: 'B' } },
+      expect.objectContaining({ type: 'summary', changed: 1, left_rows: 4, algorithm: 'digest' }),
+    ]);
+  });
+
+  it('refuses an unknown --algorithm, listing the choices, with exit 2', async () => {
+    const r = await runCli(['diff', pgDb.url, pgDb.table('t'), myDb.url, myDb.table('t'), '--algorithm', 'fast']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('auto, stream, digest, hash');
+  });
+
   it('prints a readable text report naming the changed column', async () => {
     const r = await runCli(['diff', pgDb.url, pgDb.table('t'), myDb.url, myDb.table('t')]);
     expect(r.code).toBe(1);
