@@ -5,10 +5,13 @@
  * in one pass rather than one error per run.
  */
 import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
+import type { parse } from 'yaml';
+import { lazyRequire } from '../lazy-require.ts';
 import { ReckonError } from '../errors.ts';
 import type { DiffAlgorithm } from '../types.ts';
 import { EXACT, parseTolerance, type Tolerance } from './tolerance.ts';
+
+const loadYaml = lazyRequire<{ parse: typeof parse }>('yaml');
 
 export type Grain = 'hour' | 'day' | 'week' | 'month';
 export const GRAINS: readonly Grain[] = ['hour', 'day', 'week', 'month'];
@@ -326,7 +329,7 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
   }
   let doc: unknown;
   try {
-    doc = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    doc = file.endsWith('.json') ? JSON.parse(text) : loadYaml().parse(text);
   } catch (err) {
     throw new ReckonError('CONFIG', `config file ${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`, { cause: err });
   }

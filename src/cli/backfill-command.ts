@@ -1,6 +1,7 @@
 /** `reckon backfill`: fill a range (or its gaps) in verified, checkpointed, rate-limited batches. */
 import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
+import type { parse } from 'yaml';
+import { lazyRequire } from '../lazy-require.ts';
 import { parseDuration } from '../checks/config.ts';
 import { parseTolerance } from '../checks/tolerance.ts';
 import type { Action } from '../backfill/actions.ts';
@@ -8,6 +9,8 @@ import { runBackfill, type BackfillOptions, type BackfillResult } from '../backf
 import { ReckonError } from '../errors.ts';
 import type { Grain } from '../sources/aggregate-dialect.ts';
 import { openOutput } from './output.ts';
+
+const loadYaml = lazyRequire<{ parse: typeof parse }>('yaml');
 
 export interface BackfillCommandOptions {
   targetUrl?: string;
@@ -81,7 +84,7 @@ async function resolveOptions(o: BackfillCommandOptions): Promise<{ opts: Backfi
     const text = await readFile(o.config, 'utf8').catch((err: Error) => {
       throw new ReckonError('CONFIG', `cannot read config file ${o.config}: ${err.message}`);
     });
-    const doc = (o.config.endsWith('.json') ? JSON.parse(text) : parseYaml(text)) as Obj;
+    const doc = (o.config.endsWith('.json') ? JSON.parse(text) : loadYaml().parse(text)) as Obj;
     const section = doc?.backfill;
     if (!section || typeof section !== 'object') throw new ReckonError('CONFIG', `${o.config} has no backfill: section`);
     // Flags given on the command line win over the file.

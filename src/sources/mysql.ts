@@ -7,9 +7,10 @@
  * pauses the socket while the stream's buffer is full, so the consumer sets the pace.
  */
 import type { Socket } from 'node:net';
-import mysql from 'mysql2';
+import type mysql from 'mysql2';
 import type { Pool, PoolConnection, PoolOptions } from 'mysql2';
 import { ReckonError, isConnectionLost, redactUrl, scrubSecrets } from '../errors.ts';
+import { lazyRequire } from '../lazy-require.ts';
 import type { ColumnInfo, LogicalType, RawRow, TableInfo, TableRef } from '../types.ts';
 import { buildScanQuery, qualifiedTable, type BuiltQuery } from './dialect.ts';
 import { ByteCounter } from './byte-counter.ts';
@@ -65,6 +66,8 @@ const TYPE_MAP: Record<string, LogicalType> = {
   geomcollection: 'bytes',
 };
 
+const loadMysql = lazyRequire<typeof mysql>('mysql2');
+
 export class MySqlSource implements Source {
   readonly engine = 'mysql' as const;
   readonly label: string;
@@ -96,7 +99,7 @@ export class MySqlSource implements Source {
     };
     const socket = u.searchParams.get('socket');
     if (socket) config.socketPath = socket;
-    this.pool = mysql.createPool(config);
+    this.pool = loadMysql().createPool(config);
     const timeout = options.statementTimeoutMs ?? 0;
     this.pool.on('connection', (conn) => {
       this.bytes.track((conn as unknown as { stream?: Socket }).stream);

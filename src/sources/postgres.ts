@@ -11,9 +11,10 @@
  * interleave on it.
  */
 import type { Socket } from 'node:net';
-import pg from 'pg';
-import QueryStream from 'pg-query-stream';
+import type pg from 'pg';
+import type QueryStream from 'pg-query-stream';
 import { ReckonError, isConnectionLost, redactUrl, scrubSecrets } from '../errors.ts';
+import { lazyRequire } from '../lazy-require.ts';
 import type { ColumnInfo, LogicalType, RawRow, TableInfo, TableRef } from '../types.ts';
 import { buildScanQuery, qualifiedTable, type BuiltQuery } from './dialect.ts';
 import { ByteCounter } from './byte-counter.ts';
@@ -37,11 +38,17 @@ const SESSION_SETUP =
  * instead of failing and being retried. An errored cursor needs no close: report at once. Any
  * other destroy (a consumer stopping early) still closes the cursor, freeing the connection.
  */
-class ScanStream extends QueryStream {
-  override _destroy(err: Error, cb: Function): void {
-    if ((this.cursor as { state?: string }).state === 'error') cb(err);
-    else super._destroy(err, cb);
-  }
+const loadPg = lazyRequire<typeof pg>('pg');
+const loadQueryStream = lazyRequire<typeof QueryStream>('pg-query-stream');
+let scanStreamClass: typeof QueryStream | undefined;
+
+function ScanStream(): typeof QueryStream {
+  return (scanStreamClass ??= class extends loadQueryStream() {
+    override _destroy(err: Error, cb: Function): void {
+      if ((this.cursor as { state?: string }).state === 'error') cb(err);
+      else super._destroy(err, cb);
+    }
+  });
 }
 
 /** The socket under a pg client (not in pg's types, stable across its versions). */
@@ -106,7 +113,7 @@ export class PostgresSource implements Source {
       connectionTimeoutMillis: options.connectTimeoutMs ?? 30_000,
     };
     if (!this.single) {
-      this.pool = new pg.Pool(config);
+      this.pool = new (loadPg().Pool)(config);
       // An idle client losing its server must not crash the process; the next checkout fails
       // and is reported through the normal error path instead.
       this.pool.on('error', () => {});
@@ -141,7 +148,7 @@ export class PostgresSource implements Source {
       this.sharedTurn = new Promise<void>((resolve) => (done = resolve));
       await previous;
       this.shared ??= (async () => {
-        const c = new pg.Client({ connectionString: this.url, types: RAW_TEXT, application_name: 'reckon', connectionTimeoutMillis: this.connectTimeoutMs });
+        const c = new (loadPg().Client)({ connectionString: this.url, types: RAW_TEXT, application_name: 'reckon', connectionTimeoutMillis: this.connectTimeoutMs });
         c.on('error', () => {});
         await c.connect();
         this.bytes.track(socketOf(c));
@@ -298,7 +305,7 @@ export class PostgresSource implements Source {
       req,
       async function* (client) {
         const q = buildScanQuery('postgres', req);
-        const stream = new ScanStream(q.text, q.values, {
+        const stream = new (ScanStream())(q.text, q.values, {
           batchSize: req.chunkSize,
           // Room for two batches: the next one is fetched while the consumer works on this one,
           // so the server is not idle for a round trip per batch.

@@ -1,12 +1,15 @@
 /** MySQL / MariaDB as a backfill target, through mysql2. */
-import mysql from 'mysql2/promise';
+import type mysql from 'mysql2/promise';
 import { ReckonError, isConnectionLost, redactUrl, scrubSecrets } from '../errors.ts';
+import { lazyRequire } from '../lazy-require.ts';
 import { qualifiedTable, quoteIdent } from '../sources/dialect.ts';
 import type { RawRow, TableRef } from '../types.ts';
 import type { Target, TargetTx, WriteColumn } from './target.ts';
 
 /** Keeps one INSERT well below max_allowed_packet's common 16-64 MB defaults. */
 const MAX_VALUES = 50_000;
+
+const loadMysql = lazyRequire<typeof mysql>('mysql2/promise');
 
 export class MySqlTarget implements Target {
   readonly engine = 'mysql' as const;
@@ -19,7 +22,7 @@ export class MySqlTarget implements Target {
   ) {
     this.label = redactUrl(url);
     const u = new URL(url);
-    this.pool = mysql.createPool({
+    this.pool = loadMysql().createPool({
       host: u.hostname || '127.0.0.1',
       port: u.port ? Number(u.port) : 3306,
       user: decodeURIComponent(u.username || 'root'),

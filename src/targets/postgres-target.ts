@@ -1,6 +1,7 @@
 /** PostgreSQL as a backfill target, through pg. */
-import pg from 'pg';
+import type pg from 'pg';
 import { ReckonError, isConnectionLost, redactUrl, scrubSecrets } from '../errors.ts';
+import { lazyRequire } from '../lazy-require.ts';
 import { qualifiedTable, quoteIdent } from '../sources/dialect.ts';
 import type { RawRow, TableRef } from '../types.ts';
 import type { Target, TargetTx, WriteColumn } from './target.ts';
@@ -8,6 +9,8 @@ import type { Target, TargetTx, WriteColumn } from './target.ts';
 const RAW_TEXT = { getTypeParser: () => (value: string) => value };
 /** PostgreSQL accepts at most 65,535 bind parameters per statement. */
 const MAX_PARAMS = 60_000;
+
+const loadPg = lazyRequire<typeof pg>('pg');
 
 export class PostgresTarget implements Target {
   readonly engine = 'postgres' as const;
@@ -19,7 +22,7 @@ export class PostgresTarget implements Target {
     options: { maxConnections?: number; statementTimeoutMs?: number } = {},
   ) {
     this.label = redactUrl(url);
-    this.pool = new pg.Pool({
+    this.pool = new (loadPg().Pool)({
       connectionString: url,
       max: options.maxConnections ?? 4,
       types: RAW_TEXT,
