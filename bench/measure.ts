@@ -4,7 +4,7 @@
  * /usr/bin/time, which reports the child's wall time and peak RSS from the kernel's accounting.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SCHEMA, SELECT_COLUMNS } from './generate.ts';
@@ -179,16 +179,38 @@ function parseSummary(stdout: string): Summary | undefined {
   }
 }
 
+/** The last `bytes` of a file (the summary ends a report), or '' when there is no file. */
+async function tail(file: string, bytes: number): Promise<string> {
+  const handle = await open(file, 'r').catch(() => undefined);
+  if (!handle) return '';
+  try {
+    const { size } = await handle.stat();
+    const length = Math.min(size, bytes);
+    const buf = Buffer.alloc(length);
+    await handle.read(buf, 0, length, size - length);
+    return buf.toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Runs reckon once under /usr/bin/time and returns its wall time, peak RSS and summary. */
 export async function measureReckon(inv: ReckonInvocation): Promise<ReckonResult> {
   const dir = await mkdtemp(join(tmpdir(), 'reckon-bench-'));
   const timeFile = join(dir, 'time');
+  // The CLI writes its report to a file, as a batch job would, rather than into a pipe: reading
+  // a pipe, the bench itself would compete with reckon for the cores, more the more differences
+  // there are (64 MB of report per 1M rows at 10% drift), while the floor's clients write to
+  // /dev/null.
+  const report = join(dir, 'report.json');
+  const args = inv.via === 'cli' ? [...reckonArgs(inv), '-o', report] : reckonArgs(inv);
   try {
     // -o keeps time's own line apart from the child's stderr.
-    const e = await run('/usr/bin/time', ['-f', '%e %M %U %S', '-o', timeFile, process.execPath, ...reckonArgs(inv)], {
+    const e = await run('/usr/bin/time', ['-f', '%e %M %U %S', '-o', timeFile, process.execPath, ...args], {
       captureStdout: true,
       cwd: inv.cwd,
     });
+    if (inv.via === 'cli') e.stdout = await tail(report, 1 << 20);
     // Exit 1 means "differences found", the expected outcome with drift.
     if (e.code !== 0 && e.code !== 1) {
       throw new Error(`reckon (${inv.via}) exited ${e.code ?? e.signal}: ${e.stderr.trim().slice(-2000)}`);
