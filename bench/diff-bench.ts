@@ -18,7 +18,7 @@
  * default 0.1% unless --differences is given) and --differences LIST (about N scattered
  * differences in all, e.g. 100); every entry of both is measured. See bench/generate.ts.
  *
- * --algorithms LIST (auto, stream, hash; default auto): each is passed to reckon as --algorithm
+ * --algorithms LIST (auto, stream, digest, hash; default auto): each is passed to reckon as --algorithm
  * and gets its own row; where a stream row stands beside a hash or auto row, the report gives
  * the bytes received as a share of the stream run's (reckon's summary reports bytes_received).
  *

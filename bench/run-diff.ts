@@ -27,7 +27,7 @@ const { values, positionals } = parseArgs({
     stage: { type: 'string', default: 'diff' },
   },
 });
-const ALGORITHMS = ['auto', 'stream', 'hash'] as const;
+const ALGORITHMS = ['auto', 'stream', 'digest', 'hash'] as const;
 type Algorithm = (typeof ALGORITHMS)[number];
 const algorithm = values.algorithm as Algorithm | undefined;
 if (positionals.length !== 4 || !['scan', 'diff'].includes(values.stage) || (algorithm !== undefined && !ALGORITHMS.includes(algorithm))) {
