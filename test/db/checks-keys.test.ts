@@ -113,7 +113,7 @@ describe('diff check', () => {
     expect(r.samples?.differences).toHaveLength(2);
   });
 
-  it.each(['stream', 'hash'])('gives the same rows with algorithm: %s', async (algorithm) => {
+  it.each(['stream', 'digest', 'hash'])('gives the same rows with algorithm: %s', async (algorithm) => {
     const check = { kind: 'diff', columns: ['created_at', 'note'], partition: { column: 'created_at', grain: 'day', from: '2024-01-05', to: '2024-01-08' } };
     expect((await runCheck({ ...check, algorithm })).rows).toEqual((await runCheck(check)).rows);
     const keys = { kind: 'keys', partition: { column: 'created_at', grain: 'day' } };
