@@ -5,7 +5,7 @@
  * fixed-width ASCII canonical text, whose string order is its value order.
  */
 import type { Key, LogicalType } from '../types.ts';
-import { compareCanonicalDecimals } from '../normalize/decimal.ts';
+import { compareCanonicalDecimals, compareCanonicalIntegers } from '../normalize/decimal.ts';
 
 /** How one key column is ordered. */
 export type KeyOrder = 'number' | 'text' | 'ascii';
@@ -61,10 +61,15 @@ function compareAscii(a: string, b: string): number {
 
 export type KeyComparator = (a: Key, b: Key) => number;
 
-/** Builds the comparator for keys whose columns have the given orders and logical types. */
+/**
+ * Builds the comparator for keys whose columns have the given orders and logical types. A column
+ * given as 'integer' must hold canonical integers on both sides (decimal when one side may hold
+ * fractions).
+ */
 export function keyComparator(types: readonly LogicalType[]): KeyComparator {
   const parts = types.map((t) => {
     if (t === 'float4' || t === 'float8') return compareFloats;
+    if (t === 'integer') return compareCanonicalIntegers;
     const order = keyOrderFor(t);
     return order === 'number' ? compareCanonicalDecimals : order === 'text' ? compareCodePoints : compareAscii;
   });

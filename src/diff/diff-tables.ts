@@ -157,7 +157,12 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
       const timestampColumns = leftLate.map((n, i) => n === timestampNorm && rightLate[i] === timestampNorm);
       // Keys compare as numbers when either side is numeric, else as code points, matching the
       // ORDER BY both sides use.
-      const keyTypes = plan.keys.map((k) => (keyOrderFor(k.left.logicalType) === 'ascii' ? k.right.logicalType : k.left.logicalType));
+      const keyTypes = plan.keys.map((k): LogicalType => {
+        const [l, r] = [k.left.logicalType, k.right.logicalType];
+        if (keyOrderFor(l) === 'ascii') return r;
+        // Integers on one side only: the other side's keys may hold fractions.
+        return l === 'integer' && r !== 'integer' ? 'decimal' : l;
+      });
       const cmpKey = keyComparator(keyTypes);
       const compareRows = (a: CanonicalRow, b: CanonicalRow) => cmpKey(a as Key, b as Key);
       const keyObject = (row: CanonicalRow): Record<string, string | number> => {

@@ -88,6 +88,20 @@ export function compareCanonicalDecimals(a: string, b: string): number {
   return negA ? -mag : mag;
 }
 
+/**
+ * Orders two canonical integers (no point, no leading zero, no `-0`), as compareCanonicalDecimals
+ * does but without looking for a point: the longer magnitude is the larger. Integer keys are
+ * compared about three times per row pair read.
+ */
+export function compareCanonicalIntegers(a: string, b: string): number {
+  if (a === b) return 0;
+  const negA = a.charCodeAt(0) === 45;
+  const negB = b.charCodeAt(0) === 45;
+  if (negA !== negB) return negA ? -1 : 1;
+  const c = a.length !== b.length ? (a.length < b.length ? -1 : 1) : a < b ? -1 : 1;
+  return negA ? -c : c;
+}
+
 function compareMagnitudes(a: string, b: string): number {
   const pa = a.indexOf('.');
   const pb = b.indexOf('.');

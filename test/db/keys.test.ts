@@ -225,6 +225,35 @@ describe.each(PAIRINGS)('%s ↔ %s', (leftEngine, rightEngine) => {
     expect(leftOnlyNear.events.filter((e) => e.type === 'left_only').map((e) => e.key.id)).toEqual([-5, 9007199254740991]);
   });
 
+  it('an integer key beside a decimal key with fractions orders as numbers, both ways', async () => {
+    // Integer keys compare as integers only when both sides are integers: 1.5 sorts between 1
+    // and 2, and 10 after 9.5, never by length.
+    const name = fresh('nk');
+    const dec = { postgres: 'numeric(6,2)', mariadb: 'decimal(6,2)' };
+    const intKeys = [1, 2, 9, 10, 100];
+    const decKeys = ['1', '1.5', '2', '9.5', '10', '100.25'];
+    await Promise.all([
+      createTable(left, name, 'id int PRIMARY KEY, v int', intKeys.map((k) => [k, 1])),
+      createTable(right, name, `id ${dec[rightEngine]} PRIMARY KEY, v int`, decKeys.map((k) => [k, 1])),
+    ]);
+    const r = await collectDiff(opts(name, { algorithm: 'stream', chunkSize: 2 }));
+    expect(r.events.map((e) => [e.type, String(e.key.id)])).toEqual([
+      ['right_only', '1.5'],
+      ['left_only', '9'],
+      ['right_only', '9.5'],
+      ['left_only', '100'],
+      ['right_only', '100.25'],
+    ]);
+    const mirrored = await collectDiff({ ...opts(name, { algorithm: 'stream' }), left: { url: right.url, table: right.table(name) }, right: { url: left.url, table: left.table(name) } });
+    expect(mirrored.events.map((e) => [e.type, String(e.key.id)])).toEqual([
+      ['left_only', '1.5'],
+      ['right_only', '9'],
+      ['left_only', '9.5'],
+      ['right_only', '100'],
+      ['left_only', '100.25'],
+    ]);
+  });
+
   describe('empty sides', () => {
     const cases: [string, number, number][] = [
       ['empty left', 0, 3],

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareCodePoints, keyComparator } from '../../src/diff/compare-keys.ts';
-import { canonicalDecimal, compareCanonicalDecimals } from '../../src/normalize/decimal.ts';
+import { canonicalDecimal, compareCanonicalDecimals, compareCanonicalIntegers } from '../../src/normalize/decimal.ts';
 
 const sign = (n: number) => Math.sign(n);
 
@@ -113,6 +113,20 @@ function exactCompare(a: string, b: string): number {
   const vy = y.digits * 10n ** BigInt(scale - y.scale) * (y.neg ? -1n : 1n);
   return vx < vy ? -1 : vx > vy ? 1 : 0;
 }
+
+describe('compareCanonicalIntegers', () => {
+  it('agrees with BigInt order on canonical integers of any length and sign (property)', () => {
+    const integer = fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }).map(String);
+    fc.assert(
+      fc.property(fc.oneof(integer, fc.integer().map(String)), fc.oneof(integer, fc.integer().map(String)), (a, b) => {
+        const expected = BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0;
+        expect(sign(compareCanonicalIntegers(a, b))).toBe(expected);
+        expect(sign(compareCanonicalIntegers(a, b))).toBe(sign(compareCanonicalDecimals(a, b)));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+});
 
 describe('compareCanonicalDecimals', () => {
   it('agrees with exact BigInt comparison on random canonical decimals (property)', () => {
