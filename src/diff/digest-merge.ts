@@ -40,6 +40,12 @@ export interface DigestMergeOptions {
  */
 export const DENSE_SHARE = 0.02;
 
+/**
+ * Keys of the first batch: a small one, so dense differences are found after a few hundred rows
+ * rather than after thousands of hashes and a thousand-key lookup that streaming makes moot.
+ */
+const FIRST_BATCH = 100;
+
 function keyOf(e: MergeEvent, keyLength: number): Key {
   const row = e.type === 'changed' ? e.left : e.row;
   return row.slice(0, keyLength) as Key;
@@ -49,6 +55,7 @@ function keyOf(e: MergeEvent, keyLength: number): Key {
 export async function* digestMergeBatches(opts: DigestMergeOptions, counts: MergeCounts = { left: 0, right: 0 }): AsyncGenerator<MergeEvent[]> {
   const k = opts.merge.keyLength;
   const batchKeys = opts.batchKeys ?? 1000;
+  let limit = Math.min(FIRST_BATCH, batchKeys);
   const digestOptions: MergeOptions = { ...opts.merge, sameValue: undefined, width: undefined };
   const start = { left: counts.left, right: counts.right };
   let pending: Key[] = [];
@@ -70,7 +77,8 @@ export async function* digestMergeBatches(opts: DigestMergeOptions, counts: Merg
       if (next.done) break;
       for (const e of next.value) pending.push(keyOf(e, k));
       suspects += next.value.length;
-      if (pending.length >= batchKeys) {
+      if (pending.length >= limit) {
+        limit = batchKeys;
         yield* readPending();
         const hashed = Math.max(counts.left - start.left, counts.right - start.right);
         if (suspects > DENSE_SHARE * hashed) {
