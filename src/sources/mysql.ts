@@ -3,8 +3,9 @@
  *
  * The driver is told to hand over decimals, big integers and dates as strings; bytes, JSON and
  * FLOAT are selected as text by dialect.ts. Each scan is one streamed query in its own
- * `START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY`, session time zone UTC, utf8mb4. mysql2
- * pauses the socket while the stream's buffer is full, so the consumer sets the pace.
+ * `START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY`, session time zone UTC, utf8mb4. Its rows
+ * are gathered into chunks as they arrive, and the connection is paused while two chunks wait
+ * (mysql-result-chunks.ts), so the consumer sets the pace.
  */
 import type { Socket } from 'node:net';
 import type mysql from 'mysql2';

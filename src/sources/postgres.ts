@@ -1,5 +1,6 @@
 /**
- * PostgreSQL behind the Source contract, through pg and pg-query-stream.
+ * PostgreSQL behind the Source contract, through pg: scans as COPY read off the socket
+ * (postgres-copy.ts), or through a pg-query-stream cursor where COPY is not available.
  *
  * Values arrive as the server's text (every type parser is the identity): pg's default parsers
  * turn timestamps into millisecond Dates and cost as much as the read itself. Each scan runs in its
@@ -31,19 +32,21 @@ const SESSION_SETUP =
   // user's --where can change the data.
   'SET default_transaction_read_only = on; SET standard_conforming_strings = on';
 
+const loadPg = lazyRequire<typeof pg>('pg');
+const loadQueryStream = lazyRequire<typeof QueryStream>('pg-query-stream');
+let scanStream: typeof QueryStream | undefined;
+
 /**
+ * The cursor stream class, made on first use (pg-query-stream loads part of pg).
+ *
  * pg-query-stream reports a cursor error only after closing the cursor, which waits for a
  * ReadyForQuery that never comes (a dead connection sends nothing; on a live one the Sync sent on
  * the error was already answered), so a scan whose backend was terminated would hang forever
  * instead of failing and being retried. An errored cursor needs no close: report at once. Any
  * other destroy (a consumer stopping early) still closes the cursor, freeing the connection.
  */
-const loadPg = lazyRequire<typeof pg>('pg');
-const loadQueryStream = lazyRequire<typeof QueryStream>('pg-query-stream');
-let scanStreamClass: typeof QueryStream | undefined;
-
-function ScanStream(): typeof QueryStream {
-  return (scanStreamClass ??= class extends loadQueryStream() {
+function scanStreamClass(): typeof QueryStream {
+  return (scanStream ??= class extends loadQueryStream() {
     override _destroy(err: Error, cb: Function): void {
       if ((this.cursor as { state?: string }).state === 'error') cb(err);
       else super._destroy(err, cb);
@@ -305,7 +308,8 @@ export class PostgresSource implements Source {
       req,
       async function* (client) {
         const q = buildScanQuery('postgres', req);
-        const stream = new (ScanStream())(q.text, q.values, {
+        const ScanStream = scanStreamClass();
+        const stream = new ScanStream(q.text, q.values, {
           batchSize: req.chunkSize,
           // Room for two batches: the next one is fetched while the consumer works on this one,
           // so the server is not idle for a round trip per batch.
