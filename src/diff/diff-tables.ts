@@ -7,6 +7,7 @@ import { sameTimestamp } from '../normalize/temporal.ts';
 import { normalizerFor, pairNormalizers, type Normalizer } from '../normalize/values.ts';
 import { openSource } from '../sources/connect.ts';
 import { buildNullKeyQuery, parseTableName } from '../sources/dialect.ts';
+import { unsigned64 } from '../sources/hash-dialect.ts';
 import type { ScanRequest, Source } from '../sources/source.ts';
 import type { DiffAlgorithm, DiffEvent, DiffProgress, DiffSummary, Key, KeyRange, LogicalType } from '../types.ts';
 import { keyComparator, keyOrderFor } from './compare-keys.ts';
@@ -295,7 +296,7 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
       const sameEngine = leftSource.engine === rightSource.engine;
       const digestNorms = (norms: readonly Normalizer[]): Normalizer[] => [
         ...norms.slice(0, keyLength),
-        sameEngine ? (v) => (v === null ? null : String(v)) : (v) => (v === null ? null : BigInt.asUintN(64, BigInt(String(v))).toString()),
+        sameEngine ? (v) => (v === null ? null : String(v)) : (v) => (v === null ? null : unsigned64(String(v)).toString()),
       ];
       const leftDigestNorms = digestNorms(leftNorms);
       const rightDigestNorms = digestNorms(rightNorms);

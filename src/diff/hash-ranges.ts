@@ -7,7 +7,7 @@
  */
 import pLimit from 'p-limit';
 import { ReckonError } from '../errors.ts';
-import { buildKeySpanQuery, buildKeysEveryQuery, buildRangeHashQuery, type HashQueryRequest } from '../sources/hash-dialect.ts';
+import { buildKeySpanQuery, buildKeysEveryQuery, buildRangeHashQuery, unsigned64, type HashQueryRequest } from '../sources/hash-dialect.ts';
 import { buildCountQuery, type BuiltQuery } from '../sources/dialect.ts';
 import type { Source } from '../sources/source.ts';
 import type { Key, KeyRange, RawRow } from '../types.ts';
@@ -56,7 +56,6 @@ const FANOUT = 16;
 const MAX_DEPTH = 8;
 /** Small ranges auto hashes first, spread over the key space, to see how widely the tables differ. */
 const PROBES = 8;
-const TWO_64 = 1n << 64n;
 
 interface Aggregate {
   rows: number;
@@ -74,8 +73,7 @@ interface Piece {
 function parseAggregate(row: RawRow | undefined): Aggregate {
   const rows = Number(row?.[1] ?? 0);
   const raw = row?.[2];
-  const sum = raw === null || raw === undefined || raw === '' ? 0n : BigInt(String(raw).split('.')[0]!);
-  return { rows, sum: ((sum % TWO_64) + TWO_64) % TWO_64 };
+  return { rows, sum: raw === null || raw === undefined || raw === '' ? 0n : unsigned64(String(raw)) };
 }
 
 const agree = (a: Aggregate, b: Aggregate) => a.rows === b.rows && a.sum === b.sum;

@@ -208,10 +208,11 @@ export function rangeConditions(engine: Engine, cols: readonly KeyColumn[], rang
 export function keyListCondition(engine: Engine, cols: readonly KeyColumn[], keys: readonly Key[], params: Params): string {
   if (keys.length === 0) return 'FALSE';
   const tuple = (parts: string[]) => (parts.length === 1 ? parts[0]! : `(${parts.join(', ')})`);
-  const list = () => keys.map((k) => tuple(cols.map((c, i) => params.add(k[i]!, c.type)))).join(', ');
-  const exact = `${tuple(cols.map((c) => keyExpression(engine, c)))} IN (${list()})`;
+  // Bound once: PostgreSQL's $n may be named twice, and only PostgreSQL uses the list twice.
+  const list = keys.map((k) => tuple(cols.map((c, i) => params.add(k[i]!, c.type)))).join(', ');
+  const exact = `${tuple(cols.map((c) => keyExpression(engine, c)))} IN (${list})`;
   if (engine !== 'postgres' || cols.every((c) => keyExpression(engine, c) === quoteIdent(engine, c.name))) return exact;
-  return `${tuple(cols.map((c) => quoteIdent(engine, c.name)))} IN (${list()}) AND ${exact}`;
+  return `${tuple(cols.map((c) => quoteIdent(engine, c.name)))} IN (${list}) AND ${exact}`;
 }
 
 function orderBy(engine: Engine, cols: readonly KeyColumn[]): string {

@@ -259,6 +259,14 @@ export function rowHashExpression(engine: Engine, columns: readonly HashColumn[]
   return engine === 'postgres' ? `('x' || left(md5(${text}), 16))::bit(64)::bigint` : `CAST(CONV(LEFT(MD5(${text}), 16), 16, 10) AS UNSIGNED)`;
 }
 
+/**
+ * A row hash or a sum of them as the engine sends it, as an unsigned 64-bit number: PostgreSQL's
+ * are signed bigints, MySQL's unsigned, and a MySQL SUM is an exact DECIMAL beyond 2^64.
+ */
+export function unsigned64(text: string): bigint {
+  return BigInt.asUintN(64, BigInt(text.split('.')[0]!));
+}
+
 export interface HashQueryRequest {
   table: TableRef;
   keyColumns: readonly KeyColumn[];

@@ -214,6 +214,8 @@ describe('buildScanQuery: digests and key lists', () => {
     const q = base('postgres', pgComposite, { keys: [['eu', '1'], ['us', '2']], range: { after: ['a', '0'] } });
     const sql = inline('postgres', q);
     expect(sql).toContain(`("region", "id") IN (('eu', '1'), ('us', '2')) AND ("region" COLLATE "C", "id") IN (('eu', '1'), ('us', '2'))`);
+    // Each key is bound once and named in both lists.
+    expect(q.values).toEqual(['a', '0', 'eu', '1', 'us', '2']);
     // Still within the range, and still in key order.
     expect(sql).toContain(`("region" COLLATE "C", "id") > ('a', '0')`);
     expect(sql).toMatch(/ORDER BY "region" COLLATE "C" ASC, "id" ASC$/);

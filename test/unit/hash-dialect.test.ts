@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildRangeHashQuery, declaredScale, pairForms, rowTextExpression, type HashColumn } from '../../src/sources/hash-dialect.ts';
+import { buildRangeHashQuery, declaredScale, pairForms, rowTextExpression, unsigned64, type HashColumn } from '../../src/sources/hash-dialect.ts';
 
 const col = (over: Partial<HashColumn>): HashColumn => ({
   name: 'v',
@@ -81,5 +81,15 @@ describe('buildRangeHashQuery', () => {
     const my = buildRangeHashQuery('mysql', req, ranges);
     expect(my.values).toEqual(['10', '10']);
     expect(my.text).toContain('`id` < CAST(? AS DECIMAL(65,30))');
+  });
+});
+
+describe('unsigned64', () => {
+  it('reads signed PostgreSQL hashes, unsigned MySQL ones and exact MySQL sums alike, modulo 2^64', () => {
+    expect(unsigned64('-1')).toBe(2n ** 64n - 1n);
+    expect(unsigned64('18446744073709551615')).toBe(2n ** 64n - 1n);
+    expect(unsigned64(String(3n * 2n ** 64n + 5n))).toBe(5n);
+    expect(unsigned64('36893488147419103237.0000')).toBe(5n);
+    expect(unsigned64('0')).toBe(0n);
   });
 });
