@@ -99,6 +99,13 @@ function valueText(v: string | null | undefined): string {
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 
+/** How the summary's algorithm read the rows, for the text report. */
+const COMPARED_BY: Record<DiffSummary['algorithm'], string> = {
+  stream: 'streaming every row',
+  digest: 'row hashes in the databases, differing rows read',
+  hash: 'range hashes in the databases, differing ranges streamed',
+};
+
 /** A readable report: the first differences as they are found, then the totals. */
 export function textReporter(out: Output, ctx: ReportContext): Reporter {
   let shown = 0;
@@ -130,7 +137,7 @@ export function textReporter(out: Output, ctx: ReportContext): Reporter {
       if (s.right_only_columns.length) lines.push(`columns only in right (not compared): ${s.right_only_columns.join(', ')}`);
       const mb = (n: number) => (n / 1e6).toFixed(n < 1e7 ? 2 : 0);
       lines.push(
-        `compared by:   ${s.algorithm === 'hash' ? 'range hashes in the databases, differing ranges streamed' : 'streaming every row'}` +
+        `compared by:   ${COMPARED_BY[s.algorithm]}` +
           ` (received ${mb(s.bytes_received.left)} MB left, ${mb(s.bytes_received.right)} MB right)`,
       );
       const secs = s.elapsed_ms / 1000;

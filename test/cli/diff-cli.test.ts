@@ -87,6 +87,9 @@ describe('reckon diff', () => {
       { type: 'changed', key: { id: 2 }, columns: ['label'], left: { label: 'b' }, right: { label: 'B' } },
       expect.objectContaining({ type: 'summary', changed: 1, left_rows: 4, algorithm: 'digest' }),
     ]);
+    // The text report says how the rows were compared: a digest run read only the differing rows.
+    const text = await runCli(['diff', pgDb.url, pgDb.table('t'), myDb.url, myDb.table('t'), '--algorithm', 'digest', '--no-progress']);
+    expect(text.stdout).toMatch(/compared by: +row hashes in the databases, differing rows read/);
   });
 
   it('refuses an unknown --algorithm, listing the choices, with exit 2', async () => {
