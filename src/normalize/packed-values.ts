@@ -46,9 +46,17 @@ export function decodeField(field: string): string | null {
 
 /** The values of a packed string. */
 export function unpackValues(packed: string): (string | null)[] {
-  const fields: (string | null)[] = packed.split('\t');
-  if (packed.includes('\\')) for (let i = 0; i < fields.length; i++) fields[i] = decodeField(fields[i] as string);
-  return fields;
+  // A loop of indexOf and slice: String.split took twice as long, for every row that becomes an event.
+  const escaped = packed.includes('\\');
+  const out: (string | null)[] = [];
+  let start = 0;
+  for (;;) {
+    const end = packed.indexOf('\t', start);
+    const field = end < 0 ? packed.slice(start) : packed.slice(start, end);
+    out.push(escaped ? decodeField(field) : field);
+    if (end < 0) return out;
+    start = end + 1;
+  }
 }
 
 /** Separator and NULL mark of packed bytes: bytes that never occur in UTF-8. */
