@@ -60,13 +60,20 @@ export async function diffCommand(o: DiffCommandOptions): Promise<number> {
         : o.format === 'json'
           ? jsonReporter(out)
           : textReporter(out, { left: `${o.leftTable} @ ${redactUrl(o.leftUrl)}`, right: `${o.rightTable} @ ${redactUrl(o.rightUrl)}` });
-    for await (const batch of run.batches()) {
-      for (const e of batch) {
-        // A write only returns a promise when it hands text to the stream; most only buffer.
-        const pending = reporter.event(e);
-        if (pending) await pending;
+    if (reporter.eventsJson) {
+      for await (const batch of run.jsonBatches()) {
+        await reporter.eventsJson(batch);
+        await out.flush();
       }
-      await out.flush();
+    } else {
+      for await (const batch of run.batches()) {
+        for (const e of batch) {
+          // A write only returns a promise when it hands text to the stream; most only buffer.
+          const pending = reporter.event(e);
+          if (pending) await pending;
+        }
+        await out.flush();
+      }
     }
     progress?.done();
     const summary = run.summary;

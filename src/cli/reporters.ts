@@ -2,12 +2,18 @@
  * Output formats of `reckon diff`. Each reporter receives events as they stream and the summary
  * at the end; none keeps more than a bounded sample of events.
  */
+import { eventJson } from '../diff/event-shape.ts';
 import type { DiffEvent, DiffSummary } from '../types.ts';
 import type { Output } from './output.ts';
 
 export interface Reporter {
   /** A promise only when the output had to wait; most events are only buffered. */
   event(e: DiffEvent): Promise<void> | void;
+  /**
+   * A batch of events given as their JSON text (DiffRun.jsonBatches), for a reporter that only
+   * writes them out: when present, the command feeds it instead of event().
+   */
+  eventsJson?(events: string[]): Promise<void> | void;
   finish(summary: DiffSummary): Promise<void>;
 }
 
@@ -35,37 +41,11 @@ export function summaryRecord(s: DiffSummary): Record<string, unknown> {
   return out;
 }
 
-/** Characters JSON.stringify would escape (lone surrogates included). */
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
-const jsonString = (v: string) => (NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`);
-const quotedNames = new Map<string, string>();
-
-function jsonObject(o: Record<string, string | number | null>): string {
-  let out = '{';
-  for (const name in o) {
-    let q = quotedNames.get(name);
-    if (q === undefined) quotedNames.set(name, (q = `${JSON.stringify(name)}:`));
-    const v = o[name];
-    out += `${out.length > 1 ? ',' : ''}${q}${v === null || v === undefined ? 'null' : typeof v === 'number' ? String(v) : jsonString(v)}`;
-  }
-  return `${out}}`;
-}
-
-/**
- * An event as JSON.stringify writes it, a third faster: events have one of two fixed shapes, and
- * with 10% of a large table differing, serialising them is a large share of the run.
- */
-export function eventJson(e: DiffEvent): string {
-  if (e.type === 'changed') {
-    return `{"type":"changed","key":${jsonObject(e.key)},"columns":[${e.columns.map(jsonString).join(',')}],"left":${jsonObject(e.left)},"right":${jsonObject(e.right)}}`;
-  }
-  return `{"type":"${e.type}","key":${jsonObject(e.key)},"row":${jsonObject(e.row)}}`;
-}
-
 /** One JSON object per line: the events, then the summary. */
 export function jsonlReporter(out: Output): Reporter {
   return {
     event: (e) => out.write(`${eventJson(e)}\n`),
+    eventsJson: (events) => out.write(`${events.join('\n')}\n`),
     finish: async (s) => out.write(`${JSON.stringify(summaryRecord(s))}\n`),
   };
 }
@@ -73,12 +53,14 @@ export function jsonlReporter(out: Output): Reporter {
 /** One JSON document `{"events":[…],"summary":{…}}`, written incrementally. */
 export function jsonReporter(out: Output): Reporter {
   let first = true;
+  const opening = () => {
+    const text = first ? '{"events":[\n' : ',\n';
+    first = false;
+    return text;
+  };
   return {
-    event(e) {
-      const pending = out.write(`${first ? '{"events":[\n' : ',\n'}${eventJson(e)}`);
-      first = false;
-      return pending;
-    },
+    event: (e) => out.write(`${opening()}${eventJson(e)}`),
+    eventsJson: (events) => (events.length > 0 ? out.write(`${opening()}${events.join(',\n')}`) : undefined),
     async finish(s) {
       await out.write(`${first ? '{"events":[' : '\n'}],"summary":${JSON.stringify(summaryRecord(s))}}\n`);
     },

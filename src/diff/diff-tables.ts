@@ -14,6 +14,7 @@ import { keyComparator, keyOrderFor } from './compare-keys.ts';
 import { chooseAlgorithm } from './choose-algorithm.ts';
 import { planHashRanges } from './hash-ranges.ts';
 import { digestMergeBatches } from './digest-merge.ts';
+import { eventShape, type EventShape } from './event-shape.ts';
 import { mergeJoinBatches, type CanonicalRow, type MergeCounts, type MergeEvent, type MergeOptions } from './merge-join.ts';
 import { normalizedScan, nullKeyError } from './normalized-scan.ts';
 import { planColumns, tableLabel } from './plan-columns.ts';
@@ -70,22 +71,6 @@ function combineWhere(a: string | undefined, b: string | undefined): string | un
   return parts.map((p) => `(${p})`).join(' AND ');
 }
 
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-
-function keyValue(type: LogicalType, v: string | null): string | number {
-  if (v === null) return '';
-  // Canonical integers of up to 15 digits are always within 2^53.
-  if (type === 'integer' && v.length <= 15) {
-    const n = Number(v);
-    if (Number.isInteger(n)) return n;
-  }
-  if (type === 'integer' && /^-?\d+$/.test(v)) {
-    const b = BigInt(v);
-    if (b <= MAX_SAFE && b >= -MAX_SAFE) return Number(v);
-  }
-  return v;
-}
-
 /** A diff in progress: iterate it for events; `summary` is set once iteration completes. */
 export class DiffRun implements AsyncIterable<DiffEvent> {
   summary: DiffSummary | undefined;
@@ -103,15 +88,27 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
 
   /**
    * The events in batches, in the same order: cheaper for a consumer that handles many events
-   * (one await per batch instead of one per event). A run is iterated once, either way.
+   * (one await per batch instead of one per event). A run is iterated once, by any of its ways.
    */
   batches(): AsyncGenerator<DiffEvent[]> {
-    if (this.started) throw new Error('a DiffRun can be iterated once');
-    this.started = true;
-    return this.run();
+    return this.start((shape) => shape.toEvent);
   }
 
-  private async *run(): AsyncGenerator<DiffEvent[]> {
+  /**
+   * The events as their JSON text (exactly JSON.stringify of each event), in batches: for a
+   * consumer that only writes them out, this skips building the event objects.
+   */
+  jsonBatches(): AsyncGenerator<string[]> {
+    return this.start((shape) => shape.toJson);
+  }
+
+  private start<T>(form: (shape: EventShape) => (e: MergeEvent) => T): AsyncGenerator<T[]> {
+    if (this.started) throw new Error('a DiffRun can be iterated once');
+    this.started = true;
+    return this.run(form);
+  }
+
+  private async *run<T>(form: (shape: EventShape) => (e: MergeEvent) => T): AsyncGenerator<T[]> {
     const opts = this.opts;
     const t0 = Date.now();
     const concurrency = opts.concurrency ?? 1;
@@ -166,12 +163,16 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
       });
       const cmpKey = keyComparator(keyTypes);
       const compareRows = (a: CanonicalRow, b: CanonicalRow) => cmpKey(a as Key, b as Key);
-      const keyObject = (row: CanonicalRow): Record<string, string | number> => {
-        const o: Record<string, string | number> = {};
-        plan.keys.forEach((k, i) => (o[k.name] = keyValue(k.left.logicalType, row[i] ?? null)));
-        return o;
-      };
-      const describeKey = (row: CanonicalRow) => JSON.stringify(keyObject(row));
+      // Keys arrive canonical; the other values are made canonical as events are shaped, for the
+      // few rows that become events.
+      const names = [...plan.keys, ...plan.compared].map((p) => p.name);
+      const shape = eventShape({
+        names,
+        keyTypes: plan.keys.map((k) => k.left.logicalType),
+        left: leftLate,
+        right: rightLate,
+      });
+      const describeKey = (row: CanonicalRow) => JSON.stringify(shape.keyObject(row));
 
       const request = (side: 'left' | 'right', range: KeyRange): ScanRequest => ({
         table: side === 'left' ? leftInfo.table : rightInfo.table,
@@ -276,7 +277,6 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
 
       rangeCounts = ranges.map(() => ({ left: 0, right: 0 }));
 
-      const names = [...plan.keys, ...plan.compared].map((p) => p.name);
       const onRetry = (side: 'left' | 'right') => (attempt: number, error: Error) => opts.onRetry?.({ side, attempt, error });
       const merge: MergeOptions = {
         keyLength,
@@ -323,35 +323,15 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
       });
 
       const counts = { left_only: 0, right_only: 0, changed: 0 };
-      // Keys arrive canonical; the other values are made canonical here, for the few rows that
-      // become events.
-      const rowObject = (row: CanonicalRow, norms: readonly Normalizer[]) => {
-        const o: Record<string, string | null> = {};
-        for (let i = 0; i < names.length; i++) o[names[i]!] = i < keyLength ? row[i] ?? null : norms[i]!(row[i] ?? null);
-        return o;
-      };
-      const toEvent = (e: MergeEvent): DiffEvent => {
-        if (e.type === 'changed') {
-          const l: Record<string, string | null> = {};
-          const r: Record<string, string | null> = {};
-          const cols = e.columns.map((i) => {
-            const n = names[i]!;
-            l[n] = leftLate[i]!(e.left[i] ?? null);
-            r[n] = rightLate[i]!(e.right[i] ?? null);
-            return n;
-          });
-          return { type: 'changed', key: keyObject(e.left), columns: cols, left: l, right: r };
-        }
-        return { type: e.type, key: keyObject(e.row), row: rowObject(e.row, e.type === 'left_only' ? leftLate : rightLate) };
-      };
+      const shaped = form(shape);
 
       // One batch (at most 1,000 events) may wait per range running ahead.
       for await (const batch of orderedParallel(tasks, concurrency, 1)) {
-        const out: DiffEvent[] = new Array(batch.length);
+        const out: T[] = new Array(batch.length);
         for (let i = 0; i < batch.length; i++) {
           const e = batch[i]!;
           counts[e.type]++;
-          out[i] = toEvent(e);
+          out[i] = shaped(e);
         }
         differences += batch.length;
         yield out;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { eventJson } from '../../src/cli/reporters.ts';
+import { eventJson } from '../../src/diff/event-shape.ts';
 import type { DiffEvent } from '../../src/types.ts';
 
 // Any string, including quotes, backslashes, control characters and lone surrogates.
