@@ -40,6 +40,7 @@ export function eventJson(e: DiffEvent): string {
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const PLAIN_INTEGER = /^(?:0|-?[1-9]\d*)$/;
 
 /** A key value as events carry it: an integer within 2^53 as a number, anything else as text. */
 export function keyValue(type: LogicalType, v: string | null): string | number {
@@ -113,8 +114,15 @@ export function eventShape(spec: EventShapeSpec): EventShape {
   const keyJson = (row: CanonicalRow) => {
     let out = '{';
     for (const i of keyOrder) {
-      const v = keyValue(keyTypes[i]!, row[i] ?? null);
-      out += `${out.length > 1 ? ',' : ''}${quoted[i]}${typeof v === 'number' ? String(v) : jsonString(v)}`;
+      const raw = row[i] ?? null;
+      const sep = out.length > 1 ? ',' : '';
+      // A plain integer of up to 15 digits is its own JSON number, with no round trip through one.
+      if (keyTypes[i] === 'integer' && raw !== null && raw.length <= 15 && PLAIN_INTEGER.test(raw)) {
+        out += `${sep}${quoted[i]}${raw}`;
+        continue;
+      }
+      const v = keyValue(keyTypes[i]!, raw);
+      out += `${sep}${quoted[i]}${typeof v === 'number' ? String(v) : jsonString(v)}`;
     }
     return `${out}}`;
   };
