@@ -14,6 +14,7 @@ import { keyComparator, keyOrderFor } from './compare-keys.ts';
 import { chooseAlgorithm } from './choose-algorithm.ts';
 import { planHashRanges } from './hash-ranges.ts';
 import { digestMergeBatches } from './digest-merge.ts';
+import { measuredMergeBatches } from './measured-merge.ts';
 import { eventShape, type EventShape } from './event-shape.ts';
 import { mergeJoinBatches, type CanonicalRow, type MergeCounts, type MergeEvent, type MergeOptions } from './merge-join.ts';
 import { normalizedScan, nullKeyError } from './normalized-scan.ts';
@@ -54,16 +55,26 @@ export interface DiffOptions {
    * and reads in full only rows whose hashes differ; `hash` has both databases hash key ranges and
    * streams only ranges that differ; `auto` (default) hashes when every column has a form both
    * engines hash alike and the table is large enough, and when a first sample of ranges differs
-   * throughout, reads digests (between two PostgreSQL servers) or streams.
+   * throughout, reads digests (between two PostgreSQL servers) or streams, timing digests
+   * against streaming on the first rows when reckon waits on the link (measured-merge.ts).
    */
   algorithm?: DiffAlgorithm;
   /** Range sizes of hash mode, in rows (tuning and tests; defaults 10,000 and 1,000). */
   hashRanges?: { topRows?: number; leafRows?: number };
   /** Keys whose rows digest mode reads in full at once (tuning and tests; default 1,000). */
   digestBatchKeys?: number;
+  /**
+   * When `auto` times streaming against digests (tuning and tests): rows of each timed stretch
+   * (default 50,000), how much faster digests must be (default 1.25), and the busy share above
+   * which reckon's own CPU is taken as the bound and digests are not timed (default 0.5).
+   */
+  measure?: { rows?: number; digestSpeedup?: number; busyShare?: number };
   /** Called once the algorithm is chosen, with the reason. */
   onAlgorithm?: (info: { algorithm: 'stream' | 'digest' | 'hash'; reason: string }) => void;
 }
+
+/** Rows read each way, by default, when `auto` times digests against streaming. */
+const MEASURE_ROWS = 50_000;
 
 function combineWhere(a: string | undefined, b: string | undefined): string | undefined {
   const parts = [a, b].filter((x): x is string => !!x && x.trim().length > 0);
@@ -234,6 +245,7 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
       opts.onAlgorithm?.({ algorithm: choice.algorithm, reason: choice.reason });
       let ranges: KeyRange[];
       let ran = choice.algorithm;
+      let measure = false;
       const canonicalKey = (raw: readonly (string | null)[]): Key | null => {
         const key = raw.slice(0, keyLength).map((v, i) => leftNorms[i]!(v));
         return key.some((v) => v === null) ? null : (key as Key);
@@ -270,7 +282,13 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
         ranges = hashed.ranges;
         if (hashed.abandoned) {
           ran = choice.fallback;
-          opts.onAlgorithm?.({ algorithm: ran, reason: 'a sample of ranges spread over the table differed almost everywhere' });
+          // Where digests are not cheaper by design (two PostgreSQL servers), the link decides:
+          // the first rows are read both ways, timed, and the rest goes the faster way.
+          measure = ran === 'stream';
+          opts.onAlgorithm?.({
+            algorithm: ran,
+            reason: `a sample of ranges spread over the table differed almost everywhere${measure ? '; timing row hashes against streaming on the first rows' : ''}`,
+          });
           ranges = await streamRanges();
         }
       } else ranges = await streamRanges();
@@ -301,22 +319,39 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
       const leftDigestNorms = digestNorms(leftNorms);
       const rightDigestNorms = digestNorms(rightNorms);
       const digestEager = [...Array(keyLength + 1).keys()];
+      const digests = (range: KeyRange) => (after?: Key) => {
+        const from = after === undefined ? range : { ...range, after };
+        return {
+          left: normalizedScan(leftSource, { ...request('left', from), digest: choice.digest.left }, leftDigestNorms, digestEager, retries, onRetry('left')),
+          right: normalizedScan(rightSource, { ...request('right', from), digest: choice.digest.right }, rightDigestNorms, digestEager, retries, onRetry('right')),
+        };
+      };
+      const measured = {};
       const tasks = ranges.map((range, i) => () => {
-        if (ran !== 'digest') {
+        if (ran === 'stream' && !measure) {
           const sides = rows(range);
           return mergeJoinBatches(sides.left, sides.right, merge, rangeCounts[i]);
         }
-        return digestMergeBatches(
+        const byDigest = {
+          digests: digests(range),
+          rows: (keys: Key[]) => rows(range, { keys }),
+          stream: (after?: Key) => rows(after === undefined ? range : { ...range, after }),
+          merge,
+          batchKeys: opts.digestBatchKeys,
+          onDense: () => opts.onAlgorithm?.({ algorithm: 'stream', reason: 'rows differ too densely for digests to pay: reading the rest of the range in full' }),
+        };
+        if (!measure) return digestMergeBatches(byDigest, rangeCounts[i]);
+        return measuredMergeBatches(
           {
-            digests: () => ({
-              left: normalizedScan(leftSource, { ...request('left', range), digest: choice.digest.left }, leftDigestNorms, digestEager, retries, onRetry('left')),
-              right: normalizedScan(rightSource, { ...request('right', range), digest: choice.digest.right }, rightDigestNorms, digestEager, retries, onRetry('right')),
-            }),
-            rows: (keys) => rows(range, { keys }),
-            stream: (after) => rows({ ...range, after }),
-            merge,
-            batchKeys: opts.digestBatchKeys,
-            onDense: () => opts.onAlgorithm?.({ algorithm: 'stream', reason: 'rows differ too densely for digests to pay: reading the rest of the range in full' }),
+            ...byDigest,
+            probeRows: opts.measure?.rows ?? MEASURE_ROWS,
+            digestSpeedup: opts.measure?.digestSpeedup,
+            busyShare: opts.measure?.busyShare,
+            shared: measured,
+            onChoice: (c) => {
+              ran = c.algorithm;
+              opts.onAlgorithm?.(c);
+            },
           },
           rangeCounts[i],
         );

@@ -31,6 +31,11 @@ export interface DigestMergeOptions {
   batchKeys?: number;
   /** Called when the rest of the range is streamed in full, with the rows hashed until then. */
   onDense?: (rowsHashed: number) => void;
+  /**
+   * Asked with the rows hashed so far (see mergeJoinBatches); true ends the digest merge, its
+   * suspect rows read, and it returns 'stopped': the range goes on after `counts.last`.
+   */
+  stopWhen?: (rows: number) => boolean;
 }
 
 /**
@@ -51,8 +56,14 @@ function keyOf(e: MergeEvent, keyLength: number): Key {
   return row.slice(0, keyLength) as Key;
 }
 
-/** The differences of one range, in key order and in batches, like mergeJoinBatches. */
-export async function* digestMergeBatches(opts: DigestMergeOptions, counts: MergeCounts = { left: 0, right: 0 }): AsyncGenerator<MergeEvent[]> {
+/**
+ * The differences of one range, in key order and in batches, like mergeJoinBatches: 'done' once
+ * the range is compared to its end (by digests, or in full once differences turned dense).
+ */
+export async function* digestMergeBatches(
+  opts: DigestMergeOptions,
+  counts: MergeCounts = { left: 0, right: 0 },
+): AsyncGenerator<MergeEvent[], 'done' | 'stopped'> {
   const k = opts.merge.keyLength;
   const batchKeys = opts.batchKeys ?? 1000;
   let limit = Math.min(FIRST_BATCH, batchKeys);
@@ -69,12 +80,16 @@ export async function* digestMergeBatches(opts: DigestMergeOptions, counts: Merg
     yield* mergeJoinBatches(left, right, opts.merge);
   };
   const digests = opts.digests();
-  const it = mergeJoinBatches(digests.left, digests.right, digestOptions, counts);
+  const it = mergeJoinBatches(digests.left, digests.right, digestOptions, counts, opts.stopWhen);
   let dense = false;
+  let ended: 'done' | 'stopped' = 'done';
   try {
     for (;;) {
       const next = await it.next();
-      if (next.done) break;
+      if (next.done) {
+        ended = next.value;
+        break;
+      }
       for (const e of next.value) pending.push(keyOf(e, k));
       suspects += next.value.length;
       if (pending.length >= limit) {
@@ -89,12 +104,12 @@ export async function* digestMergeBatches(opts: DigestMergeOptions, counts: Merg
     }
   } finally {
     // Ends the digest scans early when the range goes on in full (or the consumer stopped).
-    await it.return(undefined);
+    await it.return('stopped');
   }
   yield* readPending();
   const last = counts.last;
-  if (!dense || last === undefined) return;
+  if (!dense || last === undefined) return ended;
   opts.onDense?.(Math.max(counts.left - start.left, counts.right - start.right));
   const rest = opts.stream(last.slice(0, k) as Key);
-  yield* mergeJoinBatches(rest.left, rest.right, opts.merge, counts);
+  return yield* mergeJoinBatches(rest.left, rest.right, opts.merge, counts);
 }

@@ -176,13 +176,19 @@ export async function* mergeJoin(
  * The differences between two ascending row streams, in batches: events found while both sides'
  * current chunks last are collected and handed on together, before the next wait for a chunk, so
  * a table with hundreds of thousands of differences does not pay an await per difference.
+ *
+ * `stopWhen` is asked, before each wait for a chunk, with the rows the larger side has given so
+ * far; when it answers true the merge ends there and returns 'stopped': every row up to
+ * `counts.last` is then settled, and a merge of what lies after it on both sides carries on
+ * exactly where this one left off.
  */
 export async function* mergeJoinBatches(
   left: AsyncIterable<CanonicalRow[]>,
   right: AsyncIterable<CanonicalRow[]>,
   opts: MergeOptions,
   counts: MergeCounts = { left: 0, right: 0 },
-): AsyncGenerator<MergeEvent[]> {
+  stopWhen?: (rows: number) => boolean,
+): AsyncGenerator<MergeEvent[], 'done' | 'stopped'> {
   const l = new Side(left[Symbol.asyncIterator](), opts.leftName, opts);
   const r = new Side(right[Symbol.asyncIterator](), opts.rightName, opts);
   const k = opts.keyLength;
@@ -194,10 +200,13 @@ export async function* mergeJoinBatches(
     for (;;) {
       let a = l.current();
       let b = r.current();
-      if ((a === undefined || b === undefined) && batch.length > 0) {
+      if (a === undefined || b === undefined) {
         // About to wait for a chunk: hand on what was found first.
-        yield batch;
-        batch = [];
+        if (batch.length > 0) {
+          yield batch;
+          batch = [];
+        }
+        if (stopWhen && counts.last !== undefined && stopWhen(Math.max(l.count, r.count))) return 'stopped';
       }
       a ??= await l.peek();
       b ??= await r.peek();
@@ -246,6 +255,7 @@ export async function* mergeJoinBatches(
       }
     }
     if (batch.length > 0) yield batch;
+    return 'done';
   } finally {
     await Promise.all([l.close(), r.close()]);
   }

@@ -145,7 +145,9 @@ describe('auto', () => {
       INSERT INTO denser VALUES (${BIG + 1}, 0);
       CREATE TABLE small (id int PRIMARY KEY, v int); INSERT INTO small SELECT g, g FROM generate_series(1, 100) g; ANALYZE small`);
     await maria.exec(`CREATE TABLE big (id int PRIMARY KEY, v int, f double);
-      INSERT INTO big SELECT seq, seq % 97, seq / 8.0 FROM seq_1_to_${BIG}; ANALYZE TABLE big`);
+      INSERT INTO big SELECT seq, seq % 97, seq / 8.0 FROM seq_1_to_${BIG}; ANALYZE TABLE big;
+      CREATE TABLE sparse (id int PRIMARY KEY, v int);
+      INSERT INTO sparse SELECT seq, IF(seq % 200 = 0, -1, seq % 97) FROM seq_1_to_${BIG}`);
   });
   afterAll(async () => {
     await Promise.all([pg?.drop(), maria?.drop()]);
@@ -186,6 +188,34 @@ describe('auto', () => {
     // Between two PostgreSQL servers it reads row digests instead of rows.
     expect(r.seen.map((s) => s.algorithm)).toEqual(['hash', 'digest']);
     expect(r.summary).toMatchObject({ changed: BIG / 50, algorithm: 'digest', left_rows: BIG, right_rows: BIG });
+  });
+
+  it('between engines, times streaming against digests on the first rows and goes on the faster way, with the streaming answer', async () => {
+    const sides = {
+      left: { url: pg.url, table: pg.table('big') },
+      right: { url: maria.url, table: maria.table('sparse') },
+      columns: ['v'],
+      hashRanges: { topRows: 2000, leafRows: 400 },
+    };
+    const stream = await collectDiff({ ...sides, algorithm: 'stream' });
+    expect(stream.summary).toMatchObject({ changed: BIG / 200, left_only: 0, right_only: 0 });
+    // Which way is faster here is up to the machine: the thresholds make each way certain. A busy
+    // share above 1 never counts reckon as busy, so digests are always timed.
+    for (const [digestSpeedup, algorithm] of [
+      [0, 'digest'],
+      [Infinity, 'stream'],
+    ] as const) {
+      const r = await run({ ...sides, measure: { rows: 5000, busyShare: 1.01, digestSpeedup } });
+      expect(r.seen.map((s) => s.algorithm)).toEqual(['hash', 'stream', algorithm]);
+      expect(r.seen[2]!.reason).toMatch(/rows\/s by row hashes, [\d,]+ rows\/s streamed/);
+      expect(r.events).toEqual(stream.events);
+      expect(r.summary).toMatchObject({ algorithm, changed: BIG / 200, left_rows: BIG, right_rows: BIG });
+    }
+    // Left to itself, reckon streams on through a fast link while it is the one kept busy, or
+    // times digests too: either way with the same answer.
+    const r = await run({ ...sides, measure: { rows: 5000 } });
+    expect(r.events).toEqual(stream.events);
+    expect(r.seen.at(-1)!.reason).toMatch(/^timed on the first rows: /);
   });
 
   it('digest mode streams the rest of a range whose differences turn out dense, with every row counted once', async () => {
