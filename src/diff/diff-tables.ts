@@ -283,7 +283,8 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
         if (hashed.abandoned) {
           ran = choice.fallback;
           // Where digests are not cheaper by design (two PostgreSQL servers), the link decides:
-          // the first rows are read both ways, timed, and the rest goes the faster way.
+          // the first rows are streamed and timed, digests too when reckon waited on the link,
+          // and the rest goes the faster way (measured-merge.ts).
           measure = ran === 'stream';
           opts.onAlgorithm?.({
             algorithm: ran,
