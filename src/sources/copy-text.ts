@@ -26,6 +26,11 @@ export class CopyTextParser {
     private readonly skip = 0,
   ) {}
 
+  /**
+   * The row as its keys and its values' text as sent, still escaped (packed-values.ts reads the
+   * same escapes, so a NULL or a tab in a value keeps the row packed); undefined when a key holds
+   * an escape, for the row to be decoded field by field.
+   */
   private packed(line: string): RawRow | undefined {
     const k = this.keyCount!;
     let at = this.skip - 1;
@@ -33,6 +38,8 @@ export class CopyTextParser {
       at = line.indexOf('\t', at + 1);
       if (at < 0) return undefined;
     }
+    const escape = line.indexOf('\\', this.skip);
+    if (escape >= 0 && escape < at) return undefined;
     const row: RawRow = k === 1 ? [line.slice(this.skip, at)] : line.slice(this.skip, at).split('\t');
     row.push(line.slice(at + 1));
     return row;
@@ -53,7 +60,7 @@ export class CopyTextParser {
     const pack = this.keyCount !== undefined && this.width > this.keyCount + 1;
     for (let r = 0; r < lines.length; r++) {
       const line = lines[r]!;
-      if (pack && line.indexOf('\\') < 0) {
+      if (pack) {
         const row = this.packed(line);
         if (row) {
           rows[r] = row;

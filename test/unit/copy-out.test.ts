@@ -80,9 +80,9 @@ describe('COPY output framing', () => {
     }
   });
 
-  it('packs rows without escapes after the filler, as the plain parser does', () => {
-    const out = feed(copyOutput([['10', 'a', 'b'], ['11', 'c\td', null]]), 3, [9, 30], 1);
-    expect(out.rows).toEqual([['10', 'a\tb'], ['11', 'c\td', null]]);
+  it('packs values after the filler, escapes and NULLs as sent, and decodes a row whose key holds an escape', () => {
+    const out = feed(copyOutput([['10', 'a', 'b'], ['11', 'c\td', null], ['1\\2', 'e', 'f']]), 3, [9, 30], 1);
+    expect(out.rows).toEqual([['10', 'a\tb'], ['11', 'c\\td\t\\N'], ['1\\2', 'e', 'f']]);
   });
 
   it('stops at an error and hands the error message to pg', () => {

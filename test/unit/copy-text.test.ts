@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { unpackRow } from '../../src/diff/merge-join.ts';
 import { CopyTextParser, unescapeCopyField } from '../../src/sources/copy-text.ts';
 
 /** COPY text escaping as PostgreSQL writes it, to build inputs. */
@@ -44,6 +45,26 @@ describe('COPY text parser', () => {
         const clean = rows.map((r) => r.map((v) => (v === null ? null : v.replace(/\0/g, ''))));
         expect(feed(clean, cuts)).toEqual(clean);
       }),
+    );
+  });
+
+  it('packs the values of every row whose keys hold no escape, NULLs and escapes included, and unpacking gives the values (property)', () => {
+    const value = fc.option(fc.string({ unit: fc.constantFrom('a', 'é', '\\', '\t', '\n', '\r', 'N', '\b'), maxLength: 6 }), { nil: null });
+    const key = fc.string({ unit: fc.constantFrom('k', '1', '\\', '\t'), minLength: 1, maxLength: 4 });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2 }), fc.array(fc.tuple(key, key, value, value, value), { minLength: 1, maxLength: 20 }), (k, tuples) => {
+        const rows = tuples.map(([a, b, ...values]) => [a, ...(k === 2 ? [b] : []), ...values]);
+        const width = k + 3;
+        const bytes = Buffer.from(rows.map((r) => r.map(escape).join('\t') + '\n').join(''), 'utf8');
+        const parsed = new CopyTextParser(width, k).push(bytes);
+        expect(parsed.length).toBe(rows.length);
+        parsed.forEach((row, i) => {
+          const keyEscaped = rows[i]!.slice(0, k).some((v) => escape(v) !== v);
+          expect(row.length).toBe(keyEscaped ? width : k + 1);
+          expect(unpackRow(row as (string | null)[], k, width)).toEqual(rows[i]);
+        });
+      }),
+      { numRuns: 500 },
     );
   });
 
