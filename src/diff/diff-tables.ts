@@ -284,8 +284,9 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
           ran = choice.fallback;
           // Where digests are not cheaper by design (two PostgreSQL servers), the link decides:
           // the first rows are streamed and timed, digests too when reckon waited on the link,
-          // and the rest goes the faster way (measured-merge.ts).
-          measure = ran === 'stream';
+          // and the rest goes the faster way (measured-merge.ts). Comparing keys alone, a digest
+          // would be more bytes than the row it stands for.
+          measure = ran === 'stream' && plan.compared.length > 0;
           opts.onAlgorithm?.({
             algorithm: ran,
             reason: `a sample of ranges spread over the table differed almost everywhere${measure ? '; timing row hashes against streaming on the first rows' : ''}`,

@@ -216,6 +216,11 @@ describe('auto', () => {
     const r = await run({ ...sides, measure: { rows: 5000 } });
     expect(r.events).toEqual(stream.events);
     expect(r.seen.at(-1)!.reason).toMatch(/^timed on the first rows: /);
+    // Keys alone: a digest is no smaller than the key it would stand for, so nothing is timed.
+    const keys = { ...sides, left: { ...sides.left, where: 'id % 200 <> 0' }, columns: [] };
+    const keysOnly = await run({ ...keys, measure: { rows: 5000, busyShare: 1.01, digestSpeedup: 0 } });
+    expect(keysOnly.seen.map((s) => s.algorithm)).toEqual(['hash', 'stream']);
+    expect(keysOnly.summary).toMatchObject({ algorithm: 'stream', left_only: 0, right_only: BIG / 200, changed: 0 });
   });
 
   it('digest mode streams the rest of a range whose differences turn out dense, with every row counted once', async () => {
