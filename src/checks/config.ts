@@ -134,7 +134,9 @@ export function validateConfig(doc: unknown, env: NodeJS.ProcessEnv = process.en
   };
   known(doc, '', ['connections', 'checks', 'alert', 'history', 'concurrency', 'statement_timeout']);
 
-  const connections: Record<string, string> = {};
+  // No prototype: a connection may be named __proto__, which a plain object would take as its
+  // prototype instead of an entry, leaving that name's checks without a URL.
+  const connections: Record<string, string> = Object.create(null) as Record<string, string>;
   if (!isObj(doc.connections)) p('connections', 'expected a mapping of names to connection URLs');
   else {
     for (const [name, raw] of Object.entries(doc.connections)) {

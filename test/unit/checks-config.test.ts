@@ -203,6 +203,20 @@ describe('loadConfig', () => {
     expect(c.checks[0]!.measures).toEqual([{ aggregate: 'sum', column: 'amount' }]);
   });
 
+  it('keeps a connection named __proto__ as a connection', async () => {
+    const file = join(dir, 'proto.yaml');
+    await writeFile(
+      file,
+      ['connections:', `  __proto__: ${PG}`, `  dwh: ${MY}`, 'checks:', '  - name: c', '    kind: count', '    left: { connection: __proto__, table: orders }', '    right: { connection: dwh, table: orders }'].join('\n'),
+    );
+    const c = await loadConfig(file, {});
+    expect(Object.entries(c.connections)).toEqual([
+      ['__proto__', PG],
+      ['dwh', MY],
+    ]);
+    expect(c.checks[0]!.left.url).toBe(PG);
+  });
+
   it('reports a file that does not parse, and one that does not exist, as config errors', async () => {
     const bad = join(dir, 'bad.yaml');
     await writeFile(bad, 'checks: [\n');
