@@ -133,26 +133,19 @@ describe('measuredMergeBatches', () => {
     expect(counts).toMatchObject({ left: t.left.length, right: t.right.length });
   });
 
-  it('goes on by digests when reckon waited for rows and digests were timed faster', async () => {
+  // Streaming costs 10 ms a chunk; digests 2 ms (5× faster) or 9 ms (not faster by enough).
+  it.each([
+    { digestMs: 2, algorithm: 'digest', digests: 2, streams: 1 },
+    { digestMs: 9, algorithm: 'stream', digests: 1, streams: 2 },
+  ])('when reckon waited for rows, times digests too and goes on $algorithm ($digestMs ms a digest chunk)', async ({ digestMs, algorithm, digests, streams }) => {
     const t = tables(N, 40);
-    const { opts, calls } = setup(t, { stream: 10, digest: 2 }, 0.1);
+    const { opts, calls } = setup(t, { stream: 10, digest: digestMs }, 0.1);
     const counts: MergeCounts = { left: 0, right: 0 };
     expect(await drain(measuredMergeBatches(opts, counts))).toEqual(await expected(t));
-    expect(calls.choices.map((c) => c.algorithm)).toEqual(['digest']);
+    expect(calls.choices.map((c) => c.algorithm)).toEqual([algorithm]);
     expect(calls.choices[0]!.reason).toMatch(/^timed on the first rows: [\d,]+ rows\/s by row hashes, [\d,]+ rows\/s streamed \(reckon busy 10% of the time\)$/);
-    // The timed stretch of digests, then the rest of the range by digests.
-    expect(calls.digests).toBe(2);
-    expect(counts).toMatchObject({ left: t.left.length, right: t.right.length });
-  });
-
-  it('goes on streaming when digests were not faster by enough', async () => {
-    const t = tables(N, 40);
-    const { opts, calls } = setup(t, { stream: 10, digest: 9 }, 0.1);
-    const counts: MergeCounts = { left: 0, right: 0 };
-    expect(await drain(measuredMergeBatches(opts, counts))).toEqual(await expected(t));
-    expect(calls.choices.map((c) => c.algorithm)).toEqual(['stream']);
-    expect(calls.digests).toBe(1);
-    expect(calls.stream).toBe(2);
+    // The timed stretches, then the rest of the range the chosen way.
+    expect(calls).toMatchObject({ digests, stream: streams });
     expect(counts).toMatchObject({ left: t.left.length, right: t.right.length });
   });
 
