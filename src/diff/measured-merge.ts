@@ -111,10 +111,10 @@ export async function* measuredMergeBatches(opts: MeasuredMergeOptions, counts: 
         digests: () => opts.digests(after()),
         stream: (a) => opts.stream(a),
         stopWhen,
-        onDense: (hashed) => {
-          choose({ algorithm: 'stream', reason: 'rows differ too densely for row hashes to pay' });
-          opts.onDense?.(hashed);
-        },
+        // While timing, dense differences decide for the run (and say so once); after, they
+        // only send the rest of this range to streaming.
+        onDense: (hashed) =>
+          opts.shared.choice ? opts.onDense?.(hashed) : choose({ algorithm: 'stream', reason: 'rows differ too densely for row hashes to pay' }),
       },
       counts,
     );

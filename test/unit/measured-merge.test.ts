@@ -94,7 +94,7 @@ describe('measuredMergeBatches', () => {
   /** The options over in-memory tables, streaming and digests each costing `ms` per chunk. */
   function setup(t: { left: Row[]; right: Row[] }, cost: { stream: number; digest: number }, busy: number, shared: { choice?: MeasuredChoice } = {}) {
     const clock = { t: 0 };
-    const calls = { digests: 0, stream: 0, choices: [] as MeasuredChoice[] };
+    const calls = { digests: 0, stream: 0, dense: 0, choices: [] as MeasuredChoice[] };
     const timed = (ms: number) => () => (clock.t += ms);
     const digestOf = (rows: Row[]): CanonicalRow[] => rows.map(([k, v]) => [k, `#${v}`]);
     const opts: MeasuredMergeOptions = {
@@ -114,6 +114,7 @@ describe('measuredMergeBatches', () => {
         return { left: chunks(after(t.left, a), CHUNK, timed(cost.stream)), right: chunks(after(t.right, a), CHUNK, timed(cost.stream)) };
       },
       onChoice: (c) => calls.choices.push(c),
+      onDense: () => calls.dense++,
       now: () => clock.t,
       loopBusy: () => ({ since: () => busy }),
     };
@@ -167,6 +168,8 @@ describe('measuredMergeBatches', () => {
     const t = tables(N, 3);
     const { opts, calls } = setup(t, { stream: 10, digest: 1 }, 0.1);
     expect(await drain(measuredMergeBatches(opts))).toEqual(await expected(t));
+    // Said once, as the run's choice.
     expect(calls.choices).toEqual([{ algorithm: 'stream', reason: expect.stringContaining('too densely') }]);
+    expect(calls.dense).toBe(0);
   });
 });
