@@ -3,7 +3,7 @@
  * hashing is worth a try. Only `auto` falls back; an explicit `hash` or `digest` is always
  * honoured, because rows whose hashes differ for any reason are read and compared value by value.
  */
-import { isCanonicalForm, pairForms, pgRecordDigest, RECORD_DIGEST_MIN_VERSION, rowHashExpression, type HashColumn } from '../sources/hash-dialect.ts';
+import { isCanonicalForm, pairForms, pgRecordDigest, RECORD_DIGEST_MIN_VERSION, rowDigestExpression, rowHashExpression, type HashColumn } from '../sources/hash-dialect.ts';
 import type { Source } from '../sources/source.ts';
 import type { ColumnInfo, DiffAlgorithm } from '../types.ts';
 import type { ColumnPair, Plan } from './plan-columns.ts';
@@ -91,7 +91,7 @@ export function chooseAlgorithm(
     side.slice(keyCount).map((c, i) => ({ ...c, nullable: c.nullable || other[keyCount + i]!.nullable }));
   const digest = recordDigest
     ? { left: pgRecordDigest(digestColumns(cols.left, cols.right)), right: pgRecordDigest(digestColumns(cols.right, cols.left)) }
-    : hash;
+    : { left: rowDigestExpression(leftEngine, cols.left, rightEngine), right: rowDigestExpression(rightEngine, cols.right, leftEngine) };
   const fallback = recordDigest && plan.compared.length > 0 ? 'digest' : 'stream';
   const hashing = { ...base, hash, digest, fallback } as const;
   if (requested === 'hash' || requested === 'digest') return { ...hashing, algorithm: requested, reason: 'requested' };

@@ -7,7 +7,6 @@ import { sameTimestamp } from '../normalize/temporal.ts';
 import { normalizerFor, pairNormalizers, type Normalizer } from '../normalize/values.ts';
 import { openSource } from '../sources/connect.ts';
 import { buildNullKeyQuery, parseTableName } from '../sources/dialect.ts';
-import { unsigned64 } from '../sources/hash-dialect.ts';
 import type { ScanRequest, Source } from '../sources/source.ts';
 import type { DiffAlgorithm, DiffEvent, DiffProgress, DiffSummary, Key, KeyRange, LogicalType } from '../types.ts';
 import { keyComparator, keyOrderFor } from './compare-keys.ts';
@@ -312,12 +311,9 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
         left: normalizedScan(leftSource, { ...request('left', range), ...extra }, leftNorms, eager, retries, onRetry('left')),
         right: normalizedScan(rightSource, { ...request('right', range), ...extra }, rightNorms, eager, retries, onRetry('right')),
       });
-      // A row hash arrives as the engine's integer text: signed on PostgreSQL, unsigned on MySQL.
-      const sameEngine = leftSource.engine === rightSource.engine;
-      const digestNorms = (norms: readonly Normalizer[]): Normalizer[] => [
-        ...norms.slice(0, keyLength),
-        sameEngine ? (v) => (v === null ? null : String(v)) : (v) => (v === null ? null : unsigned64(String(v)).toString()),
-      ];
+      // A row digest arrives as text both sides write alike for equal rows (rowDigestExpression,
+      // pgRecordDigest), so it is compared as it came.
+      const digestNorms = (norms: readonly Normalizer[]): Normalizer[] => [...norms.slice(0, keyLength), (v) => (v === null ? null : String(v))];
       const leftDigestNorms = digestNorms(leftNorms);
       const rightDigestNorms = digestNorms(rightNorms);
       const digestEager = [...Array(keyLength + 1).keys()];

@@ -260,6 +260,19 @@ export function rowHashExpression(engine: Engine, columns: readonly HashColumn[]
 }
 
 /**
+ * The per-row digest of digest mode: the same 64 bits as rowHashExpression, but sent as 16
+ * lower-case hex digits where MD5 is used. Both engines write MD5 in lower-case hex, so equal rows
+ * send equal text, with no conversion to a number (CONV and CAST cost MariaDB about a fifth of the
+ * hash) and in 16 bytes instead of up to 20 digits, which is what a slow link waits on. Between
+ * two PostgreSQL servers it is the 64-bit text hash, as a number.
+ */
+export function rowDigestExpression(engine: Engine, columns: readonly HashColumn[], peer: Engine): string {
+  if (engine === 'postgres' && peer === 'postgres') return rowHashExpression(engine, columns, peer);
+  const text = rowTextExpression(engine, columns);
+  return engine === 'postgres' ? `left(md5(${text}), 16)` : `LEFT(MD5(${text}), 16)`;
+}
+
+/**
  * A row hash or a sum of them as the engine sends it, as an unsigned 64-bit number: PostgreSQL's
  * are signed bigints, MySQL's unsigned, and a MySQL SUM is an exact DECIMAL beyond 2^64.
  */

@@ -21,7 +21,7 @@ import { openSource } from '../../src/sources/connect.ts';
 import { hashColumns } from '../../src/diff/choose-algorithm.ts';
 import type { ColumnPair } from '../../src/diff/plan-columns.ts';
 import { parseTableName, qualifiedTable, quoteIdent } from '../../src/sources/dialect.ts';
-import { rowHashExpression } from '../../src/sources/hash-dialect.ts';
+import { rowDigestExpression, rowHashExpression } from '../../src/sources/hash-dialect.ts';
 import type { Source } from '../../src/sources/source.ts';
 import type { DiffEvent, DiffSummary, LogicalType, RawRow } from '../../src/types.ts';
 import { collectDiff } from './collect.ts';
@@ -454,11 +454,18 @@ async function databaseHashes(a: { source: Source; table: string }, b: { source:
   const read = async (side: { source: Source }, info: typeof ia, hcols: typeof cols.left, peer: Source) => {
     const e = side.source.engine;
     const rows = await side.source.query({
-      text: `SELECT ${quoteIdent(e, 'id')}, ${rowHashExpression(e, hcols, peer.engine)} FROM ${qualifiedTable(e, info.table)} ORDER BY 1`,
+      text: `SELECT ${quoteIdent(e, 'id')}, ${rowHashExpression(e, hcols, peer.engine)}, ${rowDigestExpression(e, hcols, peer.engine)} FROM ${qualifiedTable(e, info.table)} ORDER BY 1`,
       values: [],
     });
     const m = 1n << 64n;
-    return new Map(rows.map((r) => [Number(r[0]), ((BigInt(String(r[1])) % m) + m) % m]));
+    const hashes = new Map(rows.map((r) => [Number(r[0]), ((BigInt(String(r[1])) % m) + m) % m]));
+    // Digest mode's per-row digest is the same 64 bits: 16 lower-case hex digits where MD5 is used.
+    for (const r of rows) {
+      const d = String(r[2]);
+      const bits = peer.engine === 'postgres' && e === 'postgres' ? ((BigInt(d) % m) + m) % m : /^[0-9a-f]{16}$/.test(d) ? BigInt(`0x${d}`) : -1n;
+      expect(bits, `${e} digest of row ${String(r[0])}: ${d}`).toBe(hashes.get(Number(r[0])));
+    }
+    return hashes;
   };
   const [left, right] = await Promise.all([read(a, ia, cols.left, b.source), read(b, ib, cols.right, a.source)]);
   return { left, right, alike: cols.unlike.length === 0 };
