@@ -359,7 +359,8 @@ export const RECORD_DIGEST_MIN_VERSION = 140000;
  * listed type is hashed as its text, whose equality reckon's is. NULL hashes as 0 inside a record,
  * so a nullable column also adds its NULL test. Digests are compared only with the other server's
  * digest of the same columns; a pair of types hashed differently (int beside numeric) only costs
- * the re-reading of those rows.
+ * the re-reading of those rows. It is sent in hex (to_hex is one-to-one on bigint): at most 16
+ * bytes where the decimal takes up to 20, a tenth of what digest mode receives.
  */
 export function pgRecordDigest(columns: readonly Pick<HashColumn, 'name' | 'type' | 'nullable'>[]): string {
   const fields = columns.flatMap((c) => {
@@ -367,5 +368,5 @@ export function pgRecordDigest(columns: readonly Pick<HashColumn, 'name' | 'type
     const value = TYPED_HASH.has(c.type) ? id : `(${id}::text COLLATE "C")`;
     return c.nullable ? [value, `(${id} IS NULL)`] : [value];
   });
-  return `hash_record_extended(ROW(${fields.join(', ')}), 0)`;
+  return `to_hex(hash_record_extended(ROW(${fields.join(', ')}), 0))`;
 }

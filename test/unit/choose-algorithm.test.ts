@@ -21,7 +21,7 @@ describe('chooseAlgorithm', () => {
     expect(c).toMatchObject({ algorithm: 'hash', fallback: 'digest' });
     // The key is read beside the digest, not hashed into it; text is hashed as bytes; a column
     // nullable on either side is tested for NULL on both, so the two records keep one shape.
-    const expected = `hash_record_extended(ROW("amount", ("amount" IS NULL), ("note"::text COLLATE "C"), ("note" IS NULL)), 0)`;
+    const expected = `to_hex(hash_record_extended(ROW("amount", ("amount" IS NULL), ("note"::text COLLATE "C"), ("note" IS NULL)), 0))`;
     expect(c.digest).toEqual({ left: expected, right: expected });
   });
 
