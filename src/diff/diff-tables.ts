@@ -317,8 +317,10 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
       const leftDigestNorms = digestNorms(leftNorms);
       const rightDigestNorms = digestNorms(rightNorms);
       const digestEager = [...Array(keyLength + 1).keys()];
+      // The rest of a range after a settled key (a range's own lower bound stays when there is none).
+      const rest = (range: KeyRange, after: Key | undefined): KeyRange => (after === undefined ? range : { ...range, after });
       const digests = (range: KeyRange) => (after?: Key) => {
-        const from = after === undefined ? range : { ...range, after };
+        const from = rest(range, after);
         return {
           left: normalizedScan(leftSource, { ...request('left', from), digest: choice.digest.left }, leftDigestNorms, digestEager, retries, onRetry('left')),
           right: normalizedScan(rightSource, { ...request('right', from), digest: choice.digest.right }, rightDigestNorms, digestEager, retries, onRetry('right')),
@@ -333,7 +335,7 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
         const byDigest = {
           digests: digests(range),
           rows: (keys: Key[]) => rows(range, { keys }),
-          stream: (after?: Key) => rows(after === undefined ? range : { ...range, after }),
+          stream: (after?: Key) => rows(rest(range, after)),
           merge,
           batchKeys: opts.digestBatchKeys,
           onDense: () => opts.onAlgorithm?.({ algorithm: 'stream', reason: 'rows differ too densely for digests to pay: reading the rest of the range in full' }),

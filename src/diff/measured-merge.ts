@@ -109,7 +109,6 @@ export async function* measuredMergeBatches(opts: MeasuredMergeOptions, counts: 
       {
         ...opts,
         digests: () => opts.digests(after()),
-        stream: (a) => opts.stream(a),
         stopWhen,
         // While timing, dense differences decide for the run (and say so once); after, they
         // only send the rest of this range to streaming.

@@ -6,7 +6,7 @@
  * values (see HashForm), then the fields of a row are joined into one unambiguous string: a NULL
  * is the lone field `N`; a value that can hold any character is `<byte length>:<text>`; the other
  * values (numbers, dates, hex) never hold a TAB, which separates the fields. The row's hash is the
- * first 64 bits of the MD5 of that string (see rowHashExpression). A range's
+ * first 64 bits of the MD5 of that string (see rowDigestExpression). A range's
  * aggregate is COUNT(*) and SUM(hash), compared modulo 2^64 (PostgreSQL sums the bits as a signed
  * bigint, MySQL as unsigned; the two agree modulo 2^64).
  *
@@ -248,28 +248,29 @@ export function rowTextExpression(engine: Engine, columns: readonly HashColumn[]
 }
 
 /**
- * The 64-bit per-row hash: signed bigint on PostgreSQL, unsigned on MySQL. MD5 is the one strong
- * hash both engines ship; when the other side is PostgreSQL too, its own 64-bit text hash (the one
- * hash partitioning relies on, stable across versions) costs half as much. It is given the bytes
- * under COLLATE "C": under a nondeterministic collation it would hash 'A' and 'a' alike.
+ * The per-row digest of digest mode: the first 64 bits of the MD5 of the row text, as the 16
+ * lower-case hex digits both engines write MD5 in, so equal rows send equal text with no
+ * conversion to a number (CONV and CAST cost MariaDB about a fifth of the hash) and in 16 bytes
+ * instead of up to 20 digits, which is what a slow link waits on. MD5 is the one strong hash both
+ * engines ship; when the other side is PostgreSQL too, its own 64-bit text hash (the one hash
+ * partitioning relies on, stable across versions) costs half as much, and is sent as a number. It
+ * is given the bytes under COLLATE "C": under a nondeterministic collation it would hash 'A' and
+ * 'a' alike.
  */
-export function rowHashExpression(engine: Engine, columns: readonly HashColumn[], peer: Engine): string {
+export function rowDigestExpression(engine: Engine, columns: readonly HashColumn[], peer: Engine): string {
   const text = rowTextExpression(engine, columns);
   if (engine === 'postgres' && peer === 'postgres') return `hashtextextended((${text}) COLLATE "C", 0)`;
-  return engine === 'postgres' ? `('x' || left(md5(${text}), 16))::bit(64)::bigint` : `CAST(CONV(LEFT(MD5(${text}), 16), 16, 10) AS UNSIGNED)`;
+  return engine === 'postgres' ? `left(md5(${text}), 16)` : `LEFT(MD5(${text}), 16)`;
 }
 
 /**
- * The per-row digest of digest mode: the same 64 bits as rowHashExpression, but sent as 16
- * lower-case hex digits where MD5 is used. Both engines write MD5 in lower-case hex, so equal rows
- * send equal text, with no conversion to a number (CONV and CAST cost MariaDB about a fifth of the
- * hash) and in 16 bytes instead of up to 20 digits, which is what a slow link waits on. Between
- * two PostgreSQL servers it is the 64-bit text hash, as a number.
+ * The 64-bit per-row hash that hash mode sums: the digest's bits as a signed bigint on PostgreSQL,
+ * unsigned on MySQL.
  */
-export function rowDigestExpression(engine: Engine, columns: readonly HashColumn[], peer: Engine): string {
-  if (engine === 'postgres' && peer === 'postgres') return rowHashExpression(engine, columns, peer);
-  const text = rowTextExpression(engine, columns);
-  return engine === 'postgres' ? `left(md5(${text}), 16)` : `LEFT(MD5(${text}), 16)`;
+export function rowHashExpression(engine: Engine, columns: readonly HashColumn[], peer: Engine): string {
+  const digest = rowDigestExpression(engine, columns, peer);
+  if (engine === 'postgres' && peer === 'postgres') return digest;
+  return engine === 'postgres' ? `('x' || ${digest})::bit(64)::bigint` : `CAST(CONV(${digest}, 16, 10) AS UNSIGNED)`;
 }
 
 /**
