@@ -60,7 +60,7 @@ export async function diffCommand(o: DiffCommandOptions): Promise<number> {
         : o.format === 'json'
           ? jsonReporter(out)
           : textReporter(out, { left: `${o.leftTable} @ ${redactUrl(o.leftUrl)}`, right: `${o.rightTable} @ ${redactUrl(o.rightUrl)}` });
-    if (reporter.eventsJson) {
+    if ('eventsJson' in reporter) {
       for await (const batch of run.jsonBatches()) {
         await reporter.eventsJson(batch);
         await out.flush();

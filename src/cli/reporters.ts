@@ -2,20 +2,23 @@
  * Output formats of `reckon diff`. Each reporter receives events as they stream and the summary
  * at the end; none keeps more than a bounded sample of events.
  */
-import { eventJson } from '../diff/event-shape.ts';
 import type { DiffEvent, DiffSummary } from '../types.ts';
 import type { Output } from './output.ts';
 
-export interface Reporter {
+/** A reporter given each event as an object. */
+export interface EventReporter {
   /** A promise only when the output had to wait; most events are only buffered. */
   event(e: DiffEvent): Promise<void> | void;
-  /**
-   * A batch of events given as their JSON text (DiffRun.jsonBatches), for a reporter that only
-   * writes them out: when present, the command feeds it instead of event().
-   */
-  eventsJson?(events: string[]): Promise<void> | void;
   finish(summary: DiffSummary): Promise<void>;
 }
+
+/** A reporter that only writes events out, given each batch as their JSON text (DiffRun.jsonBatches). */
+export interface JsonReporter {
+  eventsJson(events: string[]): Promise<void> | void;
+  finish(summary: DiffSummary): Promise<void>;
+}
+
+export type Reporter = EventReporter | JsonReporter;
 
 export interface ReportContext {
   left: string;
@@ -42,16 +45,15 @@ export function summaryRecord(s: DiffSummary): Record<string, unknown> {
 }
 
 /** One JSON object per line: the events, then the summary. */
-export function jsonlReporter(out: Output): Reporter {
+export function jsonlReporter(out: Output): JsonReporter {
   return {
-    event: (e) => out.write(`${eventJson(e)}\n`),
     eventsJson: (events) => out.write(`${events.join('\n')}\n`),
     finish: async (s) => out.write(`${JSON.stringify(summaryRecord(s))}\n`),
   };
 }
 
 /** One JSON document `{"events":[…],"summary":{…}}`, written incrementally. */
-export function jsonReporter(out: Output): Reporter {
+export function jsonReporter(out: Output): JsonReporter {
   let first = true;
   const opening = () => {
     const text = first ? '{"events":[\n' : ',\n';
@@ -59,7 +61,6 @@ export function jsonReporter(out: Output): Reporter {
     return text;
   };
   return {
-    event: (e) => out.write(`${opening()}${eventJson(e)}`),
     eventsJson: (events) => (events.length > 0 ? out.write(`${opening()}${events.join(',\n')}`) : undefined),
     async finish(s) {
       await out.write(`${first ? '{"events":[' : '\n'}],"summary":${JSON.stringify(summaryRecord(s))}}\n`);
@@ -89,7 +90,7 @@ const COMPARED_BY: Record<DiffSummary['algorithm'], string> = {
 };
 
 /** A readable report: the first differences as they are found, then the totals. */
-export function textReporter(out: Output, ctx: ReportContext): Reporter {
+export function textReporter(out: Output, ctx: ReportContext): EventReporter {
   let shown = 0;
   let total = 0;
   return {

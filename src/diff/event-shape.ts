@@ -13,37 +13,13 @@ import type { CanonicalRow, MergeEvent } from './merge-join.ts';
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /** A string as JSON.stringify writes it; most values need no escape and skip its cost. */
-export const jsonString = (v: string): string => (NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`);
-
-const quotedNames = new Map<string, string>();
-
-function jsonObject(o: Record<string, string | number | null>): string {
-  let out = '{';
-  for (const name in o) {
-    let q = quotedNames.get(name);
-    if (q === undefined) quotedNames.set(name, (q = `${JSON.stringify(name)}:`));
-    const v = o[name];
-    out += `${out.length > 1 ? ',' : ''}${q}${v === null || v === undefined ? 'null' : typeof v === 'number' ? String(v) : jsonString(v)}`;
-  }
-  return `${out}}`;
-}
-
-/**
- * A DiffEvent as JSON.stringify writes it, a third faster: events have one of two fixed shapes.
- * For events a caller holds as objects; a diff's own output uses EventShape.toJson.
- */
-export function eventJson(e: DiffEvent): string {
-  if (e.type === 'changed') {
-    return `{"type":"changed","key":${jsonObject(e.key)},"columns":[${e.columns.map(jsonString).join(',')}],"left":${jsonObject(e.left)},"right":${jsonObject(e.right)}}`;
-  }
-  return `{"type":"${e.type}","key":${jsonObject(e.key)},"row":${jsonObject(e.row)}}`;
-}
+const jsonString = (v: string): string => (NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`);
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const PLAIN_INTEGER = /^(?:0|-?[1-9]\d*)$/;
 
 /** A key value as events carry it: an integer within 2^53 as a number, anything else as text. */
-export function keyValue(type: LogicalType, v: string | null): string | number {
+function keyValue(type: LogicalType, v: string | null): string | number {
   if (v === null) return '';
   // Canonical integers of up to 15 digits are always within 2^53.
   if (type === 'integer' && v.length <= 15) {
