@@ -88,6 +88,39 @@ describe('packed rows across PostgreSQL and MariaDB', () => {
   }
 });
 
+describe('packed text from MariaDB columns in other character sets', () => {
+  it('reads latin1, utf8mb3 and utf8mb4 text beside PostgreSQL exactly, NOT NULL or not, and names a change', async () => {
+    await pg.exec('DROP TABLE IF EXISTS cs');
+    await my.exec('DROP TABLE IF EXISTS cs');
+    await pg.exec('CREATE TABLE cs (id int PRIMARY KEY, l text, m text NOT NULL, u text, n int NOT NULL)');
+    await my.exec(
+      'CREATE TABLE cs (id int PRIMARY KEY, l varchar(20) CHARACTER SET latin1, m varchar(20) CHARACTER SET utf8mb3 NOT NULL, u varchar(20) CHARACTER SET utf8mb4, n int NOT NULL)',
+    );
+    // Tabs, newlines and backslashes are escaped in packed text; '\N' is how NULL is written.
+    const rows: [number, string | null, string, string | null, number][] = [
+      [1, 'café\tx', 'tab\there', 'é😀\\', 1],
+      [2, null, 'a\nb\rc', null, 2],
+      [3, '\\N', '\\N', '\\N', 3],
+      [4, 'ÿþ', '', '', 4],
+    ];
+    await pg.exec(`INSERT INTO cs VALUES ${rows.map((r) => `(${r.map(pgLit).join(', ')})`).join(', ')}`);
+    await my.exec(`INSERT INTO cs VALUES ${rows.map((r) => `(${r.map(myLit).join(', ')})`).join(', ')}`);
+    for (const [l, r] of [[pg, my], [my, pg]] as const) {
+      const same = await collectDiff({ left: { url: l.url, table: l.table('cs') }, right: { url: r.url, table: r.table('cs') } });
+      expect(same.events).toEqual([]);
+      expect(same.summary).toMatchObject({ left_rows: 4, right_rows: 4, identical: true });
+    }
+    await my.exec(`UPDATE cs SET l = ${myLit('café\ty')}, m = ${myLit('\\N ')} WHERE id IN (1, 3)`);
+    await my.exec(`UPDATE cs SET u = NULL WHERE id = 4`);
+    const changed = await collectDiff({ left: { url: pg.url, table: pg.table('cs') }, right: { url: my.url, table: my.table('cs') } });
+    expect(changed.events).toEqual([
+      { type: 'changed', key: { id: 1 }, columns: ['l', 'm'], left: { l: 'café\tx', m: 'tab\there' }, right: { l: 'café\ty', m: '\\N ' } },
+      { type: 'changed', key: { id: 3 }, columns: ['l', 'm'], left: { l: '\\N', m: '\\N' }, right: { l: 'café\ty', m: '\\N ' } },
+      { type: 'changed', key: { id: 4 }, columns: ['u'], left: { u: '' }, right: { u: null } },
+    ]);
+  });
+});
+
 describe('packed rows between two MariaDB tables', () => {
   it('reads latin1 and utf8mb4 text with tabs, backslashes and NULLs exactly, and names a change', async () => {
     const a = await createTestDb('mariadb');

@@ -254,3 +254,27 @@ describe('buildScanQuery: MySQL rows packed as bytes', () => {
     expect(q.text).not.toContain('REPLACE');
   });
 });
+
+describe('buildScanQuery: MySQL rows packed as text', () => {
+  it('escapes text under a binary collation and stays utf8mb4 text, converting only text stored otherwise', () => {
+    const q = buildScanQuery('mysql', {
+      table: { schema: 'app', name: 'orders' },
+      keyColumns: [{ name: 'id', type: 'integer', collation: null }],
+      columns: [
+        { name: 'n', type: 'integer', nullable: false },
+        { name: 'u', type: 'text', collation: 'utf8mb4_general_ci', nullable: true },
+        { name: 'l', type: 'text', collation: 'latin1_swedish_ci', nullable: false },
+      ],
+      range: {},
+      chunkSize: 1000,
+      packValues: true,
+    });
+    const escape = (e: string) =>
+      `REPLACE(REPLACE(REPLACE(REPLACE(${e} COLLATE utf8mb4_bin, _utf8mb4 X'5C', _utf8mb4 X'5C5C'), _utf8mb4 X'09', _utf8mb4 X'5C74'), _utf8mb4 X'0A', _utf8mb4 X'5C6E'), _utf8mb4 X'0D', _utf8mb4 X'5C72')`;
+    expect(q.text).toContain(
+      `SELECT \`id\`, CONCAT_WS(_utf8mb4 X'09', \`n\`, IFNULL(${escape('`u`')}, _utf8mb4 X'5C4E'), ${escape('CONVERT(`l` USING utf8mb4)')}) FROM`,
+    );
+    // Bytes converted back to text: what the server paid a fifth of its scan for.
+    expect(q.text).not.toContain('AS BINARY');
+  });
+});
