@@ -12,3 +12,25 @@ export function lazyRequire<T>(name: string): () => T {
   let loaded: T | undefined;
   return () => (loaded ??= load(name) as T);
 }
+
+/**
+ * pg, loaded as lazyRequire would, except that while it loads the global `Response` reads as
+ * undefined. pg asks at load time whether it runs in a Cloudflare Worker, on Node 20 (which has no
+ * `navigator`) by building a fetch Response, and that first touch of `Response` makes Node load its
+ * whole fetch implementation: about 16 ms of every run that reads PostgreSQL. Node is never a
+ * Worker, so pg takes its Node sockets either way; the global's lazy definition is put back as it was.
+ */
+export function lazyRequirePg<T>(): () => T {
+  let loaded: T | undefined;
+  return () => {
+    if (loaded) return loaded;
+    const response = Object.getOwnPropertyDescriptor(globalThis, 'Response');
+    if (!response?.configurable) return (loaded = load('pg') as T);
+    Object.defineProperty(globalThis, 'Response', { value: undefined, configurable: true, writable: true });
+    try {
+      return (loaded = load('pg') as T);
+    } finally {
+      Object.defineProperty(globalThis, 'Response', response);
+    }
+  };
+}

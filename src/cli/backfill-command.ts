@@ -9,6 +9,7 @@ import { runBackfill, type BackfillOptions, type BackfillResult } from '../backf
 import { ReckonError } from '../errors.ts';
 import type { Grain } from '../sources/aggregate-dialect.ts';
 import { openOutput } from './output.ts';
+import { groupDigits } from '../group-digits.ts';
 
 const loadYaml = lazyRequire<{ parse: typeof parse }>('yaml');
 
@@ -146,14 +147,13 @@ async function resolveOptions(o: BackfillCommandOptions): Promise<{ opts: Backfi
   return { opts, report: { format: merged.format, output: merged.output, progress: merged.progress } };
 }
 
-const fmt = (n: number) => n.toLocaleString('en-US');
 
 function textReport(r: BackfillResult, opts: BackfillOptions): string {
   const lines: string[] = [];
   if (r.dryRun) {
     lines.push(`plan for job ${r.job} (dry run: nothing was written)`);
     for (const b of r.batches) {
-      lines.push(`  ${b.alreadyDone ? 'done   ' : 'to fill'}  ${b.start} .. ${b.end}  (${b.periods} ${opts.grain}${b.periods === 1 ? '' : 's'})${b.estimatedRows === null ? '' : `  ~${fmt(b.estimatedRows)} rows`}`);
+      lines.push(`  ${b.alreadyDone ? 'done   ' : 'to fill'}  ${b.start} .. ${b.end}  (${b.periods} ${opts.grain}${b.periods === 1 ? '' : 's'})${b.estimatedRows === null ? '' : `  ~${groupDigits(b.estimatedRows)} rows`}`);
     }
     const todo = r.batches.filter((b) => !b.alreadyDone).length;
     lines.push(`${todo} batch${todo === 1 ? '' : 'es'} to run, ${r.skipped} already done; action: ${opts.action.kind}`);
@@ -161,7 +161,7 @@ function textReport(r: BackfillResult, opts: BackfillOptions): string {
   }
   if (r.batches.length === 0) return `nothing to fill: no gaps between ${opts.from} and ${opts.to}\n`;
   if (r.skipped === r.batches.length) return `nothing to do: all ${r.batches.length} batches of job ${r.job} are already done and verified\n`;
-  lines.push(`job ${r.job}: ${r.done} batch${r.done === 1 ? '' : 'es'} filled and verified, ${fmt(r.rows)} rows written${r.skipped ? `, ${r.skipped} already done before` : ''}`);
+  lines.push(`job ${r.job}: ${r.done} batch${r.done === 1 ? '' : 'es'} filled and verified, ${groupDigits(r.rows)} rows written${r.skipped ? `, ${r.skipped} already done before` : ''}`);
   if (r.failure) {
     lines.push(`FAILED at ${r.failure.window.start} .. ${r.failure.window.end} (${r.failure.kind}): ${r.failure.message}`);
     // A command commits on its own connections: claiming a rollback would hide rows it left.
@@ -181,7 +181,7 @@ export async function backfillCommand(o: BackfillCommandOptions): Promise<number
   opts.onProgress = showProgress
     ? (p) => {
         const eta = p.done > 0 ? Math.round(((p.total - p.done) * p.elapsedMs) / p.done / 1000) : 0;
-        o.stderr(`${process.stderr.isTTY ? '\r\x1b[K' : ''}backfill: ${p.done}/${p.total} batches, ${fmt(p.rows)} rows, ETA ${eta} s${process.stderr.isTTY ? '' : '\n'}`);
+        o.stderr(`${process.stderr.isTTY ? '\r\x1b[K' : ''}backfill: ${p.done}/${p.total} batches, ${groupDigits(p.rows)} rows, ETA ${eta} s${process.stderr.isTTY ? '' : '\n'}`);
       }
     : undefined;
   const result = await runBackfill(opts);

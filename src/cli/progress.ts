@@ -1,7 +1,7 @@
 /** A one-line progress display on stderr, redrawn in place on a terminal. */
 import type { DiffProgress } from '../types.ts';
+import { groupDigits } from '../group-digits.ts';
 
-const fmt = (n: number) => n.toLocaleString('en-US');
 
 export interface ProgressLine {
   update(p: DiffProgress): void;
@@ -18,7 +18,7 @@ export function progressLine(stream: NodeJS.WriteStream = process.stderr): Progr
       const rate = secs > 0 ? Math.round((p.leftRows + p.rightRows) / secs) : 0;
       const pct =
         p.estimatedRows && p.estimatedRows > 0 ? ` ${Math.min(99, Math.floor((100 * p.leftRows) / p.estimatedRows))}%` : '';
-      const line = `diff${pct}: left ${fmt(p.leftRows)} rows, right ${fmt(p.rightRows)} rows, ${fmt(p.differences)} differences, ${fmt(rate)} rows/s`;
+      const line = `diff${pct}: left ${groupDigits(p.leftRows)} rows, right ${groupDigits(p.rightRows)} rows, ${groupDigits(p.differences)} differences, ${groupDigits(rate)} rows/s`;
       if (tty) {
         stream.write(`\r\x1b[K${line}`);
         drawn = true;

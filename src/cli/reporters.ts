@@ -4,6 +4,7 @@
  */
 import type { DiffEvent, DiffSummary } from '../types.ts';
 import type { Output } from './output.ts';
+import { groupDigits } from '../group-digits.ts';
 
 /** A reporter given each event as an object. */
 export interface EventReporter {
@@ -80,7 +81,6 @@ function valueText(v: string | null | undefined): string {
   return v === null || v === undefined ? 'NULL' : JSON.stringify(v);
 }
 
-const fmt = (n: number) => n.toLocaleString('en-US');
 
 /** How the summary's algorithm read the rows, for the text report. */
 const COMPARED_BY: Record<DiffSummary['algorithm'], string> = {
@@ -107,14 +107,14 @@ export function textReporter(out: Output, ctx: ReportContext): EventReporter {
       }
     },
     async finish(s) {
-      if (total > shown) await out.write(`  … and ${fmt(total - shown)} more (use --format jsonl for all)\n`);
+      if (total > shown) await out.write(`  … and ${groupDigits(total - shown)} more (use --format jsonl for all)\n`);
       if (total > 0) await out.write('\n');
       const lines = [
-        `left   ${ctx.left}: ${fmt(s.left_rows)} rows`,
-        `right  ${ctx.right}: ${fmt(s.right_rows)} rows`,
-        `only in left:  ${fmt(s.left_only)}`,
-        `only in right: ${fmt(s.right_only)}`,
-        `changed:       ${fmt(s.changed)}`,
+        `left   ${ctx.left}: ${groupDigits(s.left_rows)} rows`,
+        `right  ${ctx.right}: ${groupDigits(s.right_rows)} rows`,
+        `only in left:  ${groupDigits(s.left_only)}`,
+        `only in right: ${groupDigits(s.right_only)}`,
+        `changed:       ${groupDigits(s.changed)}`,
       ];
       if (s.left_only_columns.length) lines.push(`columns only in left (not compared):  ${s.left_only_columns.join(', ')}`);
       if (s.right_only_columns.length) lines.push(`columns only in right (not compared): ${s.right_only_columns.join(', ')}`);
@@ -127,8 +127,8 @@ export function textReporter(out: Output, ctx: ReportContext): EventReporter {
       const rate = secs > 0 ? Math.round((s.left_rows + s.right_rows) / secs) : 0;
       lines.push(
         s.identical
-          ? `IDENTICAL (${secs.toFixed(1)} s, ${fmt(rate)} rows/s)`
-          : `DIFFERENT: ${fmt(s.left_only + s.right_only + s.changed)} differences (${secs.toFixed(1)} s, ${fmt(rate)} rows/s)`,
+          ? `IDENTICAL (${secs.toFixed(1)} s, ${groupDigits(rate)} rows/s)`
+          : `DIFFERENT: ${groupDigits(s.left_only + s.right_only + s.changed)} differences (${secs.toFixed(1)} s, ${groupDigits(rate)} rows/s)`,
       );
       await out.write(lines.join('\n') + '\n');
     },

@@ -18,6 +18,7 @@ import { main } from '../cli/main.ts';
 import { MIN_ROWS, mismatches, planDrift, truthOf, type Found, type Truth, type UpdateKind } from './drift.ts';
 import { createDatabase, serve, type EmbeddedPostgres } from './embedded-postgres.ts';
 import { applyDrift, createOrders, ORDERS_TABLE } from './orders.ts';
+import { groupDigits } from '../group-digits.ts';
 
 export const DEFAULT_ROWS = 200_000;
 export const DEFAULT_SEED = 42;
@@ -36,7 +37,6 @@ const UPDATE_LABEL: Record<UpdateKind, string> = {
   'amount+paid': 'amount and paid',
 };
 
-const fmt = (n: number) => n.toLocaleString('en-US');
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 class DemoConfigError extends Error {}
@@ -46,7 +46,7 @@ function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min:
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw.replaceAll('_', ''));
   if (!/^[\d_]+$/.test(raw) || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw new DemoConfigError(`${name} must be a whole number from ${fmt(min)} to ${fmt(max)}, got ${JSON.stringify(raw)}`);
+    throw new DemoConfigError(`${name} must be a whole number from ${groupDigits(min)} to ${groupDigits(max)}, got ${JSON.stringify(raw)}`);
   }
   return n;
 }
@@ -68,7 +68,7 @@ export function countsFromReport(report: string): Found | undefined {
 }
 
 function describeTruth(t: Truth): string {
-  return `${fmt(t.leftOnly)} only in left, ${fmt(t.rightOnly)} only in right, ${fmt(t.changed)} changed`;
+  return `${groupDigits(t.leftOnly)} only in left, ${groupDigits(t.rightOnly)} only in right, ${groupDigits(t.changed)} changed`;
 }
 
 /** Runs the demo, writing narration to stderr and reckon's report to stdout; returns the exit code. */
@@ -89,10 +89,10 @@ export async function runDemo(env: NodeJS.ProcessEnv = process.env): Promise<num
     say(`${secs(Date.now() - t)}`);
 
     t = Date.now();
-    process.stderr.write(`Generating ${ORDERS_TABLE} on the left: ${fmt(rows)} rows … `);
+    process.stderr.write(`Generating ${ORDERS_TABLE} on the left: ${groupDigits(rows)} rows … `);
     await createOrders(leftDb, rows);
     const loadMs = Date.now() - t;
-    say(`${secs(loadMs)} (${fmt(Math.round(rows / (Math.max(1, loadMs) / 1000)))} rows/s)`);
+    say(`${secs(loadMs)} (${groupDigits(Math.round(rows / (Math.max(1, loadMs) / 1000)))} rows/s)`);
     say('  (id bigint primary key, customer text, amount numeric(12,2), placed_at timestamptz, paid boolean, note jsonb)');
 
     t = Date.now();
@@ -105,10 +105,10 @@ export async function runDemo(env: NodeJS.ProcessEnv = process.env): Promise<num
     await applyDrift(rightDb, plan);
     const truth = truthOf(plan);
     say(`${secs(Date.now() - t)}`);
-    say(`  deleted on the right:  ${fmt(truth.leftOnly).padStart(7)} rows`);
-    say(`  inserted on the right: ${fmt(truth.rightOnly).padStart(7)} rows`);
-    const kinds = [...plan.updated].map(([k, ids]) => `${UPDATE_LABEL[k]}: ${fmt(ids.length)}`).join(', ');
-    say(`  updated on the right:  ${fmt(truth.changed).padStart(7)} rows (${kinds})`);
+    say(`  deleted on the right:  ${groupDigits(truth.leftOnly).padStart(7)} rows`);
+    say(`  inserted on the right: ${groupDigits(truth.rightOnly).padStart(7)} rows`);
+    const kinds = [...plan.updated].map(([k, ids]) => `${UPDATE_LABEL[k]}: ${groupDigits(ids.length)}`).join(', ');
+    say(`  updated on the right:  ${groupDigits(truth.changed).padStart(7)} rows (${kinds})`);
     say();
 
     const [left, right] = servers as [EmbeddedPostgres, EmbeddedPostgres];
@@ -142,7 +142,7 @@ export async function runDemo(env: NodeJS.ProcessEnv = process.env): Promise<num
     }
     const rate = Math.round((found.leftRows + found.rightRows) / (diffMs / 1000));
     say(`reckon found ${describeTruth(found)}: matches the generated drift.`);
-    say(`Diffed ${fmt(found.leftRows + found.rightRows)} rows in ${secs(diffMs)} (${fmt(rate)} rows/s over two wire-protocol connections).`);
+    say(`Diffed ${groupDigits(found.leftRows + found.rightRows)} rows in ${secs(diffMs)} (${groupDigits(rate)} rows/s over two wire-protocol connections).`);
     say(`reckon diff exited 1 (differences found); the demo exits 0 because they are exactly the planted ones.`);
     return EXIT_OK;
   } catch (err) {

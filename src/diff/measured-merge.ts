@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import type { Key } from '../types.ts';
 import { digestMergeBatches, type DigestMergeOptions, type SidePair } from './digest-merge.ts';
 import { mergeJoinBatches, type MergeCounts, type MergeEvent } from './merge-join.ts';
+import { groupDigits } from '../group-digits.ts';
 
 export type MeasuredChoice = { algorithm: 'stream' | 'digest'; reason: string };
 
@@ -91,7 +92,7 @@ function meter(probeRows: number, now: () => number, loopBusy: () => { since: ()
   };
 }
 
-const perSecond = (r: number) => Math.round(r).toLocaleString('en-US');
+const perSecond = (r: number) => groupDigits(r);
 
 /** The differences of one range, in key order and in batches, like mergeJoinBatches. */
 export async function* measuredMergeBatches(opts: MeasuredMergeOptions, counts: MergeCounts = { left: 0, right: 0 }): AsyncGenerator<MergeEvent[]> {

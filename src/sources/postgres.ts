@@ -15,7 +15,7 @@ import type { Socket } from 'node:net';
 import type pg from 'pg';
 import type QueryStream from 'pg-query-stream';
 import { ReckonError, isConnectionLost, redactUrl, scrubSecrets } from '../errors.ts';
-import { lazyRequire } from '../lazy-require.ts';
+import { lazyRequire, lazyRequirePg } from '../lazy-require.ts';
 import type { ColumnInfo, LogicalType, RawRow, TableInfo, TableRef } from '../types.ts';
 import { buildScanQuery, qualifiedTable, type BuiltQuery } from './dialect.ts';
 import { ByteCounter } from './byte-counter.ts';
@@ -32,7 +32,7 @@ const SESSION_SETUP =
   // user's --where can change the data.
   'SET default_transaction_read_only = on; SET standard_conforming_strings = on';
 
-const loadPg = lazyRequire<typeof pg>('pg');
+const loadPg = lazyRequirePg<typeof pg>();
 const loadQueryStream = lazyRequire<typeof QueryStream>('pg-query-stream');
 let scanStream: typeof QueryStream | undefined;
 

@@ -1,7 +1,7 @@
 /** PostgreSQL as a backfill target, through pg. */
 import type pg from 'pg';
 import { ReckonError, isConnectionLost, redactUrl, scrubSecrets } from '../errors.ts';
-import { lazyRequire } from '../lazy-require.ts';
+import { lazyRequirePg } from '../lazy-require.ts';
 import { qualifiedTable, quoteIdent } from '../sources/dialect.ts';
 import type { RawRow, TableRef } from '../types.ts';
 import type { Target, TargetTx, WriteColumn } from './target.ts';
@@ -10,7 +10,7 @@ const RAW_TEXT = { getTypeParser: () => (value: string) => value };
 /** PostgreSQL accepts at most 65,535 bind parameters per statement. */
 const MAX_PARAMS = 60_000;
 
-const loadPg = lazyRequire<typeof pg>('pg');
+const loadPg = lazyRequirePg<typeof pg>();
 
 export class PostgresTarget implements Target {
   readonly engine = 'postgres' as const;
