@@ -12,13 +12,14 @@ import type { DiffAlgorithm, DiffEvent, DiffProgress, DiffSummary, Key, KeyRange
 import { keyComparator, keyOrderFor } from './compare-keys.ts';
 import { chooseAlgorithm } from './choose-algorithm.ts';
 import { planHashRanges } from './hash-ranges.ts';
-import { digestMergeBatches } from './digest-merge.ts';
+import { digestMergeBatches, type SidePair } from './digest-merge.ts';
 import { measuredMergeBatches } from './measured-merge.ts';
 import { eventShape, type EventShape } from './event-shape.ts';
 import { mergeJoinBatches, type CanonicalRow, type MergeCounts, type MergeEvent, type MergeOptions } from './merge-join.ts';
 import { normalizedScan, nullKeyError } from './normalized-scan.ts';
 import { planColumns, tableLabel } from './plan-columns.ts';
 import { increasingKeys, orderedParallel, rangesFromBoundaries } from './plan.ts';
+import { prefetch } from './prefetch.ts';
 
 /** One side of a diff: a URL (opened and closed by the run) or an open Source, and a table. */
 export interface SideSpec {
@@ -237,6 +238,12 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
         progressTimer.unref();
       }
 
+      const onRetry = (side: 'left' | 'right') => (attempt: number, error: Error) => opts.onRetry?.({ side, attempt, error });
+      const rows = (range: KeyRange, extra: Partial<ScanRequest> = {}) => ({
+        left: normalizedScan(leftSource, { ...request('left', range), ...extra }, leftNorms, eager, retries, onRetry('left')),
+        right: normalizedScan(rightSource, { ...request('right', range), ...extra }, rightNorms, eager, retries, onRetry('right')),
+      });
+
       const choice = chooseAlgorithm(opts.algorithm ?? 'auto', plan, leftSource.engine, rightSource.engine, estimate, {
         left: leftInfo.serverVersion,
         right: rightInfo.serverVersion,
@@ -255,10 +262,21 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
         const raw = await leftSource.sampleBoundaries(request('left', {}), concurrency * 4);
         return rangesFromBoundaries(increasingKeys(raw, canonicalKey, cmpKey));
       };
+      let wholeTable: () => SidePair | undefined = () => undefined;
       if (choice.algorithm === 'hash') {
         const side = (s: 'left' | 'right') => {
           const req = request(s, {});
           return { source: s === 'left' ? leftSource : rightSource, request: { table: req.table, keyColumns: req.keyColumns, where: req.where, hash: choice.hash[s] } };
+        };
+        // auto's sample of hash ranges mostly finds tables that differ all over (any real drift),
+        // and then streams the whole table: that stream is started now, to overlap the sample.
+        // Only with a connection to spare on each side for the sample's own statements.
+        const early =
+          opts.algorithm !== 'hash' && choice.fallback === 'stream' && concurrency === 1 && [leftSource, rightSource].every((s) => (s.maxConnections ?? 1) >= 2)
+            ? (({ left, right }) => ({ left: prefetch(left), right: prefetch(right) }))(rows({}))
+            : undefined;
+        const dropEarly = async () => {
+          await Promise.all([early?.left.cancel(), early?.right.cancel()]);
         };
         const hashed = await planHashRanges(side('left'), side('right'), {
           mode: opts.algorithm === 'hash' ? 'hash' : 'auto',
@@ -277,6 +295,10 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
           },
           retries,
           onRetry: (side, attempt, error) => opts.onRetry?.({ side, attempt, error }),
+          beforeHashing: dropEarly,
+        }).catch(async (err: unknown) => {
+          await dropEarly();
+          throw err;
         });
         ranges = hashed.ranges;
         if (hashed.abandoned) {
@@ -291,12 +313,19 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
             reason: `a sample of ranges spread over the table differed almost everywhere${measure ? '; timing row hashes against streaming on the first rows' : ''}`,
           });
           ranges = await streamRanges();
-        }
+          // The whole table, the first time it is asked for, is the stream already started.
+          if (early) {
+            wholeTable = () => {
+              const left = early.left.take();
+              const right = early.right.take();
+              return left && right ? { left, right } : undefined;
+            };
+          }
+        } else await dropEarly();
       } else ranges = await streamRanges();
 
       rangeCounts = ranges.map(() => ({ left: 0, right: 0 }));
 
-      const onRetry = (side: 'left' | 'right') => (attempt: number, error: Error) => opts.onRetry?.({ side, attempt, error });
       const merge: MergeOptions = {
         keyLength,
         compareKeys: compareRows,
@@ -307,10 +336,6 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
           x !== null && y !== null && timestampColumns[c] ? sameTimestamp(x, y) : leftLate[c]!(x) === rightLate[c]!(y),
         width: names.length,
       };
-      const rows = (range: KeyRange, extra: Partial<ScanRequest> = {}) => ({
-        left: normalizedScan(leftSource, { ...request('left', range), ...extra }, leftNorms, eager, retries, onRetry('left')),
-        right: normalizedScan(rightSource, { ...request('right', range), ...extra }, rightNorms, eager, retries, onRetry('right')),
-      });
       // A row digest arrives as text both sides write alike for equal rows (rowDigestExpression,
       // pgRecordDigest), so it is compared as it came.
       const digestNorms = (norms: readonly Normalizer[]): Normalizer[] => [...norms.slice(0, keyLength), (v) => (v === null ? null : String(v))];
@@ -328,14 +353,16 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
       };
       const measured = {};
       const tasks = ranges.map((range, i) => () => {
+        // Full rows of the range after a settled key, or the whole range when there is none.
+        const streamRest = (after?: Key) => (after === undefined && i === 0 ? wholeTable() : undefined) ?? rows(rest(range, after));
         if (ran === 'stream' && !measure) {
-          const sides = rows(range);
+          const sides = streamRest();
           return mergeJoinBatches(sides.left, sides.right, merge, rangeCounts[i]);
         }
         const byDigest = {
           digests: digests(range),
           rows: (keys: Key[]) => rows(range, { keys }),
-          stream: (after?: Key) => rows(rest(range, after)),
+          stream: streamRest,
           merge,
           batchKeys: opts.digestBatchKeys,
           onDense: () => opts.onAlgorithm?.({ algorithm: 'stream', reason: 'rows differ too densely for digests to pay: reading the rest of the range in full' }),

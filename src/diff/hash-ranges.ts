@@ -37,6 +37,11 @@ export interface HashPlanOptions {
   compareKeys: (a: Key, b: Key) => number;
   /** Called as ranges are found to agree, with their row counts: the rows skipped without reading. */
   onMatched?: (left: number, right: number) => void;
+  /**
+   * Called once hashing is going on past auto's sample (or without one), before the first pass:
+   * what was started in case the sample said to stream can be let go.
+   */
+  beforeHashing?: () => Promise<void>;
   /** Repeats of a statement after a lost connection (each is a plain read, safe to repeat). */
   retries?: number;
   onRetry?: (side: 'left' | 'right', attempt: number, error: Error) => void;
@@ -184,7 +189,10 @@ export async function planHashRanges(left: HashSide, right: HashSide, opts: Hash
       }),
     );
     const ends = spans.map((rows) => rows[0]).filter((r): r is RawRow => !!r && r[0] !== null && r[1] !== null);
-    if (ends.length === 0) return { ranges: [], abandoned: false };
+    if (ends.length === 0) {
+      await opts.beforeHashing?.();
+      return { ranges: [], abandoned: false };
+    }
     const lo = ends.map((r) => BigInt(String(r[0]))).reduce((a, b) => (a < b ? a : b));
     const hi = ends.map((r) => BigInt(String(r[1]))).reduce((a, b) => (a > b ? a : b)) + 1n;
     const span = hi - lo;
@@ -213,6 +221,7 @@ export async function planHashRanges(left: HashSide, right: HashSide, opts: Hash
     const differing = results.filter(([a, b]) => !agree(a, b)).length;
     if (differing * 2 > results.length) return { ranges: [], abandoned: true };
   }
+  await opts.beforeHashing?.();
 
   // One statement's worth of ranges at a time (the side limits bound how many run), each settled as
   // soon as both sides answer, so progress moves while a large table is hashed.

@@ -72,6 +72,7 @@ const loadMysql = lazyRequire<typeof mysql>('mysql2');
 export class MySqlSource implements Source {
   readonly engine = 'mysql' as const;
   readonly label: string;
+  readonly maxConnections: number;
   private readonly url: string;
   private readonly pool: Pool;
   private readonly defaultDatabase: string | null;
@@ -81,6 +82,7 @@ export class MySqlSource implements Source {
   constructor(url: string, options: SourceOptions = {}) {
     this.url = url;
     this.label = redactUrl(url);
+    this.maxConnections = Math.max(1, options.maxConnections ?? 10);
     const u = new URL(url);
     this.defaultDatabase = u.pathname.length > 1 ? decodeURIComponent(u.pathname.slice(1)) : null;
     const config: PoolOptions = {
@@ -89,7 +91,7 @@ export class MySqlSource implements Source {
       user: decodeURIComponent(u.username || 'root'),
       password: decodeURIComponent(u.password),
       database: this.defaultDatabase ?? undefined,
-      connectionLimit: Math.max(1, options.maxConnections ?? 10),
+      connectionLimit: this.maxConnections,
       charset: 'utf8mb4',
       dateStrings: true,
       supportBigNumbers: true,

@@ -89,6 +89,7 @@ const TYPE_MAP: Record<string, LogicalType> = {
 export class PostgresSource implements Source {
   readonly engine = 'postgres' as const;
   readonly label: string;
+  readonly maxConnections: number;
   private readonly url: string;
   private readonly pool: pg.Pool | undefined;
   private shared: Promise<pg.Client> | undefined;
@@ -103,13 +104,14 @@ export class PostgresSource implements Source {
   constructor(url: string, options: SourceOptions = {}) {
     this.url = url;
     this.label = redactUrl(url);
+    this.maxConnections = Math.max(1, options.maxConnections ?? 10);
     this.single = options.maxConnections === 1;
     this.read = options.pgRead ?? 'copy';
     this.connectTimeoutMs = options.connectTimeoutMs ?? 30_000;
     const timeout = options.statementTimeoutMs ?? 0;
     const config: pg.PoolConfig = {
       connectionString: url,
-      max: Math.max(1, options.maxConnections ?? 10),
+      max: this.maxConnections,
       types: RAW_TEXT,
       statement_timeout: timeout > 0 ? timeout : undefined,
       application_name: 'reckon',

@@ -43,6 +43,8 @@ export interface Source {
   readonly engine: 'postgres' | 'mysql';
   /** The connection URL with its password hidden; safe for any message. */
   readonly label: string;
+  /** Most connections the source opens at once, when it has such a limit. */
+  readonly maxConnections?: number;
 
   /** Reads the table's columns and primary key from the catalog. Throws SCHEMA if it is absent. */
   describe(table: TableRef): Promise<TableInfo>;

@@ -5,6 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DiffOptions } from '../../src/diff/diff-tables.ts';
+import { openSource } from '../../src/sources/connect.ts';
+import type { Source } from '../../src/sources/source.ts';
 import { collectDiff } from './collect.ts';
 import { createTestDb, type EngineName, type TestDb } from './harness.ts';
 
@@ -221,6 +223,41 @@ describe('auto', () => {
     const keysOnly = await run({ ...keys, measure: { rows: 5000, busyShare: 1.01, digestSpeedup: 0 } });
     expect(keysOnly.seen.map((s) => s.algorithm)).toEqual(['hash', 'stream']);
     expect(keysOnly.summary).toMatchObject({ algorithm: 'stream', left_only: 0, right_only: BIG / 200, changed: 0 });
+  });
+
+  it('starts the stream it falls back to while its sample is hashed, where each side has a connection to spare', async () => {
+    const sides = { columns: ['v'], hashRanges: { topRows: 2000, leafRows: 400 }, measure: { rows: 5000 } };
+    const stream = await collectDiff({ left: { url: pg.url, table: pg.table('big') }, right: { url: maria.url, table: maria.table('sparse') }, ...sides, algorithm: 'stream' });
+    for (const connections of [2, 1]) {
+      const calls: string[] = [];
+      // Records, on the right, which came first: the sample's hash statements or the stream.
+      const record = (inner: Source): Source =>
+        new Proxy(inner, {
+          get(target, name) {
+            const v = Reflect.get(target, name, target) as unknown;
+            if (name === 'scan' || name === 'query') {
+              return (arg: unknown) => {
+                calls.push(name);
+                return (v as (a: unknown) => unknown).call(target, arg);
+              };
+            }
+            return typeof v === 'function' ? v.bind(target) : v;
+          },
+        });
+      const left = openSource(pg.url, { maxConnections: connections });
+      const right = openSource(maria.url, { maxConnections: connections });
+      try {
+        const r = await run({ left: { source: left, table: pg.table('big') }, right: { source: record(right), table: maria.table('sparse') }, ...sides });
+        expect(r.events).toEqual(stream.events);
+        expect(r.summary).toMatchObject({ changed: BIG / 200, left_rows: BIG, right_rows: BIG });
+        const lastQuery = calls.lastIndexOf('query');
+        // With one connection the sample's statements need it: the stream waits for them.
+        if (connections > 1) expect(calls.indexOf('scan')).toBeLessThan(lastQuery);
+        else expect(calls.indexOf('scan')).toBeGreaterThan(lastQuery);
+      } finally {
+        await Promise.all([left.close(), right.close()]);
+      }
+    }
   });
 
   it('digest mode streams the rest of a range whose differences turn out dense, with every row counted once', async () => {
