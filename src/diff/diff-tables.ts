@@ -136,6 +136,8 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
       return s;
     };
     let progressTimer: NodeJS.Timeout | undefined;
+    // Ends a stream started ahead of need that nothing took (see `early` below), before closing.
+    let dropEarly = async (): Promise<void> => {};
     try {
       const leftSource = open(opts.left, 'left');
       const rightSource = open(opts.right, 'right');
@@ -275,7 +277,7 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
           opts.algorithm !== 'hash' && choice.fallback === 'stream' && concurrency === 1 && [leftSource, rightSource].every((s) => (s.maxConnections ?? 1) >= 2)
             ? (({ left, right }) => ({ left: prefetch(left), right: prefetch(right) }))(rows({}))
             : undefined;
-        const dropEarly = async () => {
+        dropEarly = async () => {
           await Promise.all([early?.left.cancel(), early?.right.cancel()]);
         };
         const hashed = await planHashRanges(side('left'), side('right'), {
@@ -414,6 +416,7 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
       };
     } finally {
       if (progressTimer) clearInterval(progressTimer);
+      await dropEarly();
       await Promise.all(opened.map((s) => s.close().catch(() => {})));
     }
   }
