@@ -147,7 +147,6 @@ async function resolveOptions(o: BackfillCommandOptions): Promise<{ opts: Backfi
   return { opts, report: { format: merged.format, output: merged.output, progress: merged.progress } };
 }
 
-
 function textReport(r: BackfillResult, opts: BackfillOptions): string {
   const lines: string[] = [];
   if (r.dryRun) {

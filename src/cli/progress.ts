@@ -2,7 +2,6 @@
 import type { DiffProgress } from '../types.ts';
 import { groupDigits } from '../group-digits.ts';
 
-
 export interface ProgressLine {
   update(p: DiffProgress): void;
   done(): void;

@@ -81,7 +81,6 @@ function valueText(v: string | null | undefined): string {
   return v === null || v === undefined ? 'NULL' : JSON.stringify(v);
 }
 
-
 /** How the summary's algorithm read the rows, for the text report. */
 const COMPARED_BY: Record<DiffSummary['algorithm'], string> = {
   stream: 'streaming every row',

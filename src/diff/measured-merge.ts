@@ -92,8 +92,6 @@ function meter(probeRows: number, now: () => number, loopBusy: () => { since: ()
   };
 }
 
-const perSecond = (r: number) => groupDigits(r);
-
 /** The differences of one range, in key order and in batches, like mergeJoinBatches. */
 export async function* measuredMergeBatches(opts: MeasuredMergeOptions, counts: MergeCounts = { left: 0, right: 0 }): AsyncGenerator<MergeEvent[]> {
   const k = opts.merge.keyLength;
@@ -127,7 +125,7 @@ export async function* measuredMergeBatches(opts: MeasuredMergeOptions, counts: 
     // Streaming first: when reckon is busy most of the time, it goes on to the end of the range.
     const streamMeter = meter(opts.probeRows, now, loopBusy, ({ rate, busy }) => {
       if (busy < (opts.busyShare ?? BUSY_SHARE)) return true;
-      choose({ algorithm: 'stream', reason: `timed on the first rows: ${perSecond(rate)} rows/s streamed, reckon busy ${Math.round(busy * 100)}% of the time` });
+      choose({ algorithm: 'stream', reason: `timed on the first rows: ${groupDigits(rate)} rows/s streamed, reckon busy ${Math.round(busy * 100)}% of the time` });
       return false;
     });
     // A range that ends first decides nothing; a later one measures again.
@@ -142,7 +140,7 @@ export async function* measuredMergeBatches(opts: MeasuredMergeOptions, counts: 
     const faster = byDigest.rate >= (opts.digestSpeedup ?? DIGEST_SPEEDUP) * byStream.rate;
     choose({
       algorithm: faster ? 'digest' : 'stream',
-      reason: `timed on the first rows: ${perSecond(byDigest.rate)} rows/s by row hashes, ${perSecond(byStream.rate)} rows/s streamed (reckon busy ${Math.round(byStream.busy * 100)}% of the time)`,
+      reason: `timed on the first rows: ${groupDigits(byDigest.rate)} rows/s by row hashes, ${groupDigits(byStream.rate)} rows/s streamed (reckon busy ${Math.round(byStream.busy * 100)}% of the time)`,
     });
   }
   if (opts.shared.choice?.algorithm === 'digest') yield* digestRest();

@@ -236,20 +236,24 @@ describe('buildScanQuery: digests and key lists', () => {
   });
 });
 
+/** A MySQL scan of an integer, a nullable utf8mb4 text and a NOT NULL latin1 text column, packed as asked. */
+const packedScan = (packValues: true | 'bytes') =>
+  buildScanQuery('mysql', {
+    table: { schema: 'app', name: 'orders' },
+    keyColumns: [{ name: 'id', type: 'integer', collation: null }],
+    columns: [
+      { name: 'n', type: 'integer', nullable: false },
+      { name: 'u', type: 'text', collation: 'utf8mb4_general_ci', nullable: true },
+      { name: 'l', type: 'text', collation: 'latin1_swedish_ci', nullable: false },
+    ],
+    range: {},
+    chunkSize: 1000,
+    packValues,
+  });
+
 describe('buildScanQuery: MySQL rows packed as bytes', () => {
   it('joins values by 0xFF without escaping, converts text not stored as UTF-8, and marks NULL only where it can occur', () => {
-    const q = buildScanQuery('mysql', {
-      table: { schema: 'app', name: 'orders' },
-      keyColumns: [{ name: 'id', type: 'integer', collation: null }],
-      columns: [
-        { name: 'n', type: 'integer', nullable: false },
-        { name: 'u', type: 'text', collation: 'utf8mb4_general_ci', nullable: true },
-        { name: 'l', type: 'text', collation: 'latin1_swedish_ci', nullable: false },
-      ],
-      range: {},
-      chunkSize: 1000,
-      packValues: 'bytes',
-    });
+    const q = packedScan('bytes');
     expect(q.text).toContain("CONCAT_WS(X'FF', `n`, IFNULL(CAST(`u` AS BINARY), X'FE'), CAST(CONVERT(`l` USING utf8mb4) AS BINARY))");
     expect(q.text).not.toContain('REPLACE');
   });
@@ -257,18 +261,7 @@ describe('buildScanQuery: MySQL rows packed as bytes', () => {
 
 describe('buildScanQuery: MySQL rows packed as text', () => {
   it('escapes text under a binary collation and stays utf8mb4 text, converting only text stored otherwise', () => {
-    const q = buildScanQuery('mysql', {
-      table: { schema: 'app', name: 'orders' },
-      keyColumns: [{ name: 'id', type: 'integer', collation: null }],
-      columns: [
-        { name: 'n', type: 'integer', nullable: false },
-        { name: 'u', type: 'text', collation: 'utf8mb4_general_ci', nullable: true },
-        { name: 'l', type: 'text', collation: 'latin1_swedish_ci', nullable: false },
-      ],
-      range: {},
-      chunkSize: 1000,
-      packValues: true,
-    });
+    const q = packedScan(true);
     const escape = (e: string) =>
       `REPLACE(REPLACE(REPLACE(REPLACE(${e} COLLATE utf8mb4_bin, _utf8mb4 X'5C', _utf8mb4 X'5C5C'), _utf8mb4 X'09', _utf8mb4 X'5C74'), _utf8mb4 X'0A', _utf8mb4 X'5C6E'), _utf8mb4 X'0D', _utf8mb4 X'5C72')`;
     expect(q.text).toContain(
