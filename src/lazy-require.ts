@@ -8,9 +8,10 @@ import { createRequire } from 'node:module';
 
 const load = createRequire(import.meta.url);
 
-export function lazyRequire<T>(name: string): () => T {
+/** `name` loaded on first call; `around` wraps the load (see lazyRequirePg). */
+export function lazyRequire<T>(name: string, around: (load: () => T) => T = (f) => f()): () => T {
   let loaded: T | undefined;
-  return () => (loaded ??= load(name) as T);
+  return () => (loaded ??= around(() => load(name) as T));
 }
 
 /**
@@ -21,16 +22,14 @@ export function lazyRequire<T>(name: string): () => T {
  * Worker, so pg takes its Node sockets either way; the global's lazy definition is put back as it was.
  */
 export function lazyRequirePg<T>(): () => T {
-  let loaded: T | undefined;
-  return () => {
-    if (loaded) return loaded;
+  return lazyRequire<T>('pg', (loadPg) => {
     const response = Object.getOwnPropertyDescriptor(globalThis, 'Response');
-    if (!response?.configurable) return (loaded = load('pg') as T);
+    if (!response?.configurable) return loadPg();
     Object.defineProperty(globalThis, 'Response', { value: undefined, configurable: true, writable: true });
     try {
-      return (loaded = load('pg') as T);
+      return loadPg();
     } finally {
       Object.defineProperty(globalThis, 'Response', response);
     }
-  };
+  });
 }

@@ -252,7 +252,7 @@ function mysqlUtf8Bytes(expr: string, collation: string | null | undefined): str
  * One value as packed text: COPY-text escaping by REPLACE under a binary collation (compared byte
  * for byte: a REPLACE under the column's own collation costs the server more than the whole scan),
  * with the strings spelled in hex so no SQL escaping mode can change them. The result stays
- * utf8mb4 text, which the driver decodes without a copy; casting the row to bytes and converting
+ * utf8mb4 text, which the driver decodes as it reads the row; casting the row to bytes and converting
  * it back cost MariaDB a fifth of its scan. Only text can hold a backslash, tab or newline; numbers
  * and dates are left to CONCAT_WS, which writes them as the protocol would. Only a nullable column
  * pays for IFNULL.
@@ -290,12 +290,6 @@ function mysqlPackedBytes(values: readonly string[], columns: ScanRequest['colum
   return `CONCAT_WS(X'FF', ${fields.join(', ')})`;
 }
 
-/** How a MySQL scan sends a row's non-key values: as one packed entry, or not packed (undefined). */
-function mysqlPackedAs(req: ScanRequest): 'text' | 'bytes' | undefined {
-  if (req.digest !== undefined || !req.packValues || !mysqlCanPack(req.columns)) return undefined;
-  return req.packValues === 'bytes' ? 'bytes' : 'text';
-}
-
 /** The ordered scan of a key range; `limit` turns it into one keyset page. */
 export function buildScanQuery(engine: Engine, req: ScanRequest, limit?: number, inline = false): BuiltQuery {
   if (inline && engine !== 'postgres') throw new Error('inline bounds are for PostgreSQL COPY only');
@@ -304,12 +298,11 @@ export function buildScanQuery(engine: Engine, req: ScanRequest, limit?: number,
   const values = req.columns.map((c) => selectExpression(engine, c.name, c.type));
   // MySQL rows then arrive as keys plus one string, which the driver decodes far faster than
   // many fields, and which compares whole when the rows agree.
-  const packed = engine === 'mysql' ? mysqlPackedAs(req) : undefined;
   const select =
     req.digest !== undefined
       ? [...keys, req.digest]
-      : packed
-        ? [...keys, packed === 'bytes' ? mysqlPackedBytes(values, req.columns) : mysqlPackedText(values, req.columns)]
+      : engine === 'mysql' && req.packValues && mysqlCanPack(req.columns)
+        ? [...keys, req.packValues === 'bytes' ? mysqlPackedBytes(values, req.columns) : mysqlPackedText(values, req.columns)]
         : [...keys, ...values];
   const conds = rangeConditions(engine, req.keyColumns, req.range, req.where, params);
   if (req.keys) conds.push(keyListCondition(engine, req.keyColumns, req.keys, params));
