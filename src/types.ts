@@ -56,8 +56,13 @@ export interface TableInfo {
   columns: ColumnInfo[];
   /** Primary-key column names in key order; empty when the table has none. */
   primaryKey: string[];
-  /** The server's version as a number (PostgreSQL's server_version_num), when known. */
+  /**
+   * The server's version as a number, when known: PostgreSQL's server_version_num; for MySQL and
+   * MariaDB major * 10000 + minor * 100 + patch (10.11.19 is 101119).
+   */
   serverVersion?: number;
+  /** Which server answers: MariaDB and MySQL speak one protocol but not one SQL. */
+  serverProduct?: 'postgresql' | 'mysql' | 'mariadb';
 }
 
 /** A key as canonical text per key column (see normalize). */

@@ -59,8 +59,11 @@ export interface DiffOptions {
    * against streaming on the first rows when reckon waits on the link (measured-merge.ts).
    */
   algorithm?: DiffAlgorithm;
-  /** Range sizes of hash mode, in rows (tuning and tests; defaults 10,000 and 1,000). */
-  hashRanges?: { topRows?: number; leafRows?: number };
+  /**
+   * Range sizes of hash mode, in rows (tuning and tests; defaults 10,000 or fewer for wide rows,
+   * and 1,000), and the rows a `concat` range hash joins at most (see RangeHash).
+   */
+  hashRanges?: { topRows?: number; leafRows?: number; rowLimit?: number };
   /** Keys whose rows digest mode reads in full at once (tuning and tests; default 1,000). */
   digestBatchKeys?: number;
   /**
@@ -247,8 +250,8 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
       });
 
       const choice = chooseAlgorithm(opts.algorithm ?? 'auto', plan, leftSource.engine, rightSource.engine, estimate, {
-        left: leftInfo.serverVersion,
-        right: rightInfo.serverVersion,
+        left: leftInfo,
+        right: rightInfo,
       });
       opts.onAlgorithm?.({ algorithm: choice.algorithm, reason: choice.reason });
       let ranges: KeyRange[];
@@ -268,7 +271,10 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
       if (choice.algorithm === 'hash') {
         const side = (s: 'left' | 'right') => {
           const req = request(s, {});
-          return { source: s === 'left' ? leftSource : rightSource, request: { table: req.table, keyColumns: req.keyColumns, where: req.where, hash: choice.hash[s] } };
+          const h = choice.hash[s];
+          const rowLimit = opts.hashRanges?.rowLimit;
+          const hash = h.aggregate === 'concat' && rowLimit ? { ...h, rowLimit } : h;
+          return { source: s === 'left' ? leftSource : rightSource, request: { table: req.table, keyColumns: req.keyColumns, where: req.where, hash } };
         };
         // auto's sample of hash ranges mostly finds tables that differ all over (any real drift),
         // and then streams the whole table: that stream is started now, to overlap the sample.
@@ -287,7 +293,7 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
           // Two statements per side keep both databases busy while each waits on the other's
           // round trips; the pool holds concurrency + 1 connections, so two fit at the default.
           concurrency: Math.max(2, concurrency),
-          topRows: opts.hashRanges?.topRows,
+          topRows: opts.hashRanges?.topRows ?? choice.rowsPerRange,
           leafRows: opts.hashRanges?.leafRows,
           canonicalKey,
           compareKeys: cmpKey,

@@ -7,7 +7,14 @@
  */
 import pLimit from 'p-limit';
 import { ReckonError } from '../errors.ts';
-import { buildKeySpanQuery, buildKeysEveryQuery, buildRangeHashQuery, unsigned64, type HashQueryRequest } from '../sources/hash-dialect.ts';
+import {
+  buildKeySpanQuery,
+  buildKeysEveryQuery,
+  buildRangeHashQuery,
+  parseRangeAggregate,
+  type HashQueryRequest,
+  type RangeAggregate,
+} from '../sources/hash-dialect.ts';
 import { buildCountQuery, type BuiltQuery } from '../sources/dialect.ts';
 import type { Source } from '../sources/source.ts';
 import type { Key, KeyRange, RawRow } from '../types.ts';
@@ -62,11 +69,7 @@ const MAX_DEPTH = 8;
 /** Small ranges auto hashes first, spread over the key space, to see how widely the tables differ. */
 const PROBES = 8;
 
-interface Aggregate {
-  rows: number;
-  /** Sum of row hashes modulo 2^64. */
-  sum: bigint;
-}
+type Aggregate = RangeAggregate;
 
 interface Piece {
   range: KeyRange;
@@ -75,13 +78,8 @@ interface Piece {
   hi?: bigint;
 }
 
-function parseAggregate(row: RawRow | undefined): Aggregate {
-  const rows = Number(row?.[1] ?? 0);
-  const raw = row?.[2];
-  return { rows, sum: raw === null || raw === undefined || raw === '' ? 0n : unsigned64(String(raw)) };
-}
-
-const agree = (a: Aggregate, b: Aggregate) => a.rows === b.rows && a.sum === b.sum;
+/** A range that held more rows than its hash covers never agrees: it is cut or read. */
+const agree = (a: Aggregate, b: Aggregate) => a.complete && b.complete && a.rows === b.rows && a.value === b.value;
 
 /** Cuts [lo, hi) into up to `parts` integer ranges; the outer ends stay open where `open` says. */
 function integerPieces(lo: bigint, hi: bigint, parts: number, openLow: boolean, openHigh: boolean): Piece[] {
@@ -118,7 +116,7 @@ export async function planHashRanges(left: HashSide, right: HashSide, opts: Hash
     return Promise.all(batches).then((results) => {
       const out: Aggregate[] = new Array(ranges.length);
       results.forEach((rows, b) => {
-        for (const row of rows) out[b * BATCH + Number(row[0])] = parseAggregate(row);
+        for (const row of rows) out[b * BATCH + Number(row[0])] = parseRangeAggregate(s.request.hash, row);
       });
       // Each branch is an aggregate without GROUP BY, so it always answers; a range without an
       // answer must never pass for an empty one, which would agree with the other side's.

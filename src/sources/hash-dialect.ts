@@ -15,7 +15,7 @@
  * costs time, never a wrong answer; a form that spells two values alike would hide a difference,
  * and is what the type matrix tests guard against.
  */
-import type { KeyRange, LogicalType, TableRef } from '../types.ts';
+import type { KeyRange, LogicalType, RawRow, TableRef } from '../types.ts';
 import {
   keyExpression,
   Params,
@@ -226,25 +226,111 @@ function mysqlValue(c: HashColumn): string {
   return c.asBytes ? `LOWER(HEX(CONVERT(${e} USING utf8mb4)))` : e;
 }
 
+/**
+ * A field whose text may be longer than this many bytes is written as `#` and the MD5 of its
+ * text when it is: a row's text then has a known bound (rowTextBytes), which is what lets a range
+ * of rows be hashed as one string (RangeHash `concat`) without the servers holding an unbounded
+ * one. No other field text starts with `#`, and equal texts give equal MD5s, so the form stays
+ * one-to-one but for MD5 collisions, which every hash here already relies on.
+ */
+export const LONG_FIELD_BYTES = 256;
+
+/** Bytes a MySQL or PostgreSQL character type of n characters can take in UTF-8 (utf8mb4). */
+const declaredChars = (nativeType: string): number | null => {
+  const m = /^(?:national\s+)?(?:var)?char(?:acter)?(?:\s+varying)?\s*\(\s*(\d+)\s*\)/i.exec(nativeType.trim());
+  return m ? Number(m[1]) : null;
+};
+
+/**
+ * The most bytes a column's field text can take before any length prefix, or null when its type
+ * sets no bound (PostgreSQL's text, bytea, bare numeric; MySQL's TEXT, BLOB, JSON).
+ */
+export function fieldTextBytes(c: HashColumn): number | null {
+  const chars = declaredChars(c.nativeType);
+  let bytes: number | null;
+  switch (c.form.kind) {
+    case 'number': {
+      if (c.type !== 'decimal') return 21;
+      const m = /\(\s*(\d+)\s*(?:,\s*\d+\s*)?\)/.exec(c.nativeType);
+      // Digits, sign and point; MySQL's bare DECIMAL is DECIMAL(10,0), PostgreSQL's is unbounded.
+      bytes = m ? Number(m[1]) + 2 : /^decimal\b/i.test(c.nativeType.trim()) ? 12 : null;
+      break;
+    }
+    case 'text':
+      bytes = c.type === 'uuid' ? 36 : chars === null ? null : chars * 4;
+      break;
+    case 'bytes': {
+      const m = /^(?:var)?binary\s*\(\s*(\d+)\s*\)/i.exec(c.nativeType.trim());
+      return m ? Number(m[1]) * 2 : null;
+    }
+    case 'date':
+    case 'time':
+    case 'timestamp':
+    case 'float':
+      // Dates past year 9999 or BC, infinity, a double's exponent: all well within this.
+      bytes = 40;
+      break;
+    default:
+      return null;
+  }
+  // Compared against bytes: the hex of the text's UTF-8 bytes.
+  return c.asBytes && bytes !== null ? bytes * 2 : bytes;
+}
+
+/** Whether a field is written as `#` and its MD5 when its text exceeds LONG_FIELD_BYTES. */
+function mayBeLong(c: HashColumn): boolean {
+  const bytes = fieldTextBytes(c);
+  return bytes === null || bytes > LONG_FIELD_BYTES;
+}
+
 /** One field of the row string: never NULL. */
 function field(engine: Engine, c: HashColumn): string {
   const v = engine === 'postgres' ? pgValue(c) : mysqlValue(c);
+  const long = mayBeLong(c);
   // PostgreSQL's || turns the whole row text NULL on one NULL field, and SUM would then skip the
   // row without a trace: every field is guarded there (it costs PostgreSQL next to nothing).
   // MySQL's CONCAT_WS never returns NULL, and the test costs MariaDB a fifth of the whole hash, so
   // a NOT NULL column goes without it.
   if (engine === 'postgres') {
-    const text = needsLength(c) ? `octet_length(${v})::text || ':' || ${v}` : v;
+    let text = needsLength(c) ? `octet_length(${v})::text || ':' || ${v}` : v;
+    if (long) text = `CASE WHEN octet_length(${v}) > ${LONG_FIELD_BYTES} THEN '#' || md5(${v}) ELSE ${text} END`;
     return `COALESCE(${text}, 'N')`;
   }
-  const text = needsLength(c) ? `CONCAT(LENGTH(${v}), ':', ${v})` : v;
+  let text = needsLength(c) ? `CONCAT(LENGTH(${v}), ':', ${v})` : v;
+  if (long) text = `IF(LENGTH(${v}) > ${LONG_FIELD_BYTES}, CONCAT('#', MD5(${v})), ${text})`;
   return c.nullable ? `IFNULL(${text}, 'N')` : text;
 }
+
+/** PostgreSQL functions take at most 100 arguments: longer rows join groups of fields. */
+const PG_CONCAT_ARGS = 90;
 
 /** The row string of the given columns (keys first), as hashed. Exposed for tests. */
 export function rowTextExpression(engine: Engine, columns: readonly HashColumn[]): string {
   const fields = columns.map((c) => field(engine, c));
-  return engine === 'postgres' ? fields.join(` || E'\\t' || `) : `CONCAT_WS(CHAR(9), ${fields.join(', ')})`;
+  if (engine === 'mysql') return `CONCAT_WS(CHAR(9), ${fields.join(', ')})`;
+  // One concat_ws call builds the row where a chain of || copies it once per field. Every field is
+  // COALESCEd, so none is skipped.
+  const join = (parts: readonly string[]): string => {
+    if (parts.length <= PG_CONCAT_ARGS) return `concat_ws(E'\\t', ${parts.join(', ')})`;
+    const groups: string[] = [];
+    for (let i = 0; i < parts.length; i += PG_CONCAT_ARGS) groups.push(join(parts.slice(i, i + PG_CONCAT_ARGS)));
+    return join(groups);
+  };
+  return join(fields);
+}
+
+/**
+ * The most bytes a row's text can take (see LONG_FIELD_BYTES): what a range of rows hashed as one
+ * string can hold at most, per row.
+ */
+export function rowTextBytes(columns: readonly HashColumn[]): number {
+  let total = Math.max(0, columns.length - 1);
+  for (const c of columns) {
+    const bytes = fieldTextBytes(c);
+    const text = bytes === null || bytes > LONG_FIELD_BYTES ? Math.max(LONG_FIELD_BYTES, 33) : bytes;
+    total += text + (needsLength(c) ? String(text).length + 1 : 0);
+  }
+  return total;
 }
 
 /**
@@ -281,30 +367,103 @@ export function unsigned64(text: string): bigint {
   return BigInt.asUintN(64, BigInt(text.split('.')[0]!));
 }
 
+/**
+ * How the rows of a key range are folded into one value that both databases compute alike.
+ *
+ * `sum`: COUNT(*) and the sum of the 64-bit row hashes (rowHashExpression), compared modulo 2^64.
+ * Any row order gives the same sum, but each row pays for its own MD5 and for the sum.
+ *
+ * `concat`: COUNT(*) and the MD5 of the range's row texts (rowTextExpression) joined by newlines
+ * in key order: one MD5 over the range instead of one per row, which costs MariaDB about half as
+ * much. Only the first `rowLimit + 1` rows are joined (PostgreSQL: LIMIT; MariaDB: GROUP_CONCAT's
+ * LIMIT), so a range holding more than `rowLimit` rows never agrees and is cut smaller; with
+ * `textBytes`, the most bytes one row's text can take, that bounds the string a server holds.
+ *
+ * Why `concat` cannot call two different tables identical: a row text is one-to-one (its fields
+ * are NULL-marked, length-prefixed or free of TAB and newline), so the joined text of a range
+ * spells out the exact sequence of its rows, keys included; equal MD5s mean equal sequences, hence
+ * equal rows. MariaDB joins rows in the order it reads them, which is key order on a range scan of
+ * the key's index but not promised: a different order only makes equal ranges disagree, and a
+ * range that disagrees is read row by row. The order only decides speed, never the answer.
+ */
+export type RangeHash = { aggregate: 'sum'; row: string } | { aggregate: 'concat'; text: string; rowLimit: number; textBytes: number };
+
+/**
+ * group_concat_max_len for a concat statement: room for every row it may join, so MariaDB never
+ * cuts the string (a cut on both sides of a MariaDB pair would hide what follows it). MariaDB caps
+ * the setting at 1 GiB; concatLimits keeps a range well below that.
+ */
+export function concatMaxLen(h: { rowLimit: number; textBytes: number }): number {
+  return (h.rowLimit + 1) * (h.textBytes + 1);
+}
+
+/** Most bytes one concat range may hold on a server (concatMaxLen). */
+export const CONCAT_RANGE_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Rows per first-pass range and the row limit of `concat` ranges for rows of `textBytes` at most:
+ * about 8 MiB of row text per range at worst, and never more than 10,000 rows (smaller ranges
+ * only add statements). Null when even a small range could outgrow CONCAT_RANGE_BYTES.
+ */
+export function concatLimits(textBytes: number): { rowsPerRange: number; rowLimit: number } | null {
+  const rowsPerRange = Math.max(64, Math.min(10_000, Math.floor((8 * 1024 * 1024) / Math.max(1, textBytes))));
+  const rowLimit = 2 * rowsPerRange;
+  return concatMaxLen({ rowLimit, textBytes }) <= CONCAT_RANGE_BYTES ? { rowsPerRange, rowLimit } : null;
+}
+
 export interface HashQueryRequest {
   table: TableRef;
   keyColumns: readonly KeyColumn[];
   where?: string;
-  /** The per-row hash expression (rowHashExpression). */
-  hash: string;
+  hash: RangeHash;
+}
+
+/** One range's answer: its rows and their folded value, compared as is. */
+export interface RangeAggregate {
+  rows: number;
+  value: string;
+  /** False when the range held more rows than a concat hash joins: it never agrees. */
+  complete: boolean;
+}
+
+/** A range's `index, count, value` row as the engines send it (see buildRangeHashQuery). */
+export function parseRangeAggregate(hash: RangeHash, row: RawRow | undefined): RangeAggregate {
+  const rows = Number(row?.[1] ?? 0);
+  const raw = row?.[2];
+  const empty = raw === null || raw === undefined || raw === '';
+  if (hash.aggregate === 'sum') return { rows, value: empty ? '0' : unsigned64(String(raw)).toString(), complete: true };
+  return { rows, value: empty ? '' : String(raw), complete: rows <= hash.rowLimit };
 }
 
 /**
- * Count and hash sum of each range, one row per range: `index, count, sum`, in one statement of
- * UNION ALL branches, so each range is its own index range scan and one round trip serves many.
+ * Count and folded hash of each range, one row per range: `index, count, value`, in one statement
+ * of UNION ALL branches, so each range is its own index range scan and one round trip serves many.
  * PostgreSQL bounds are written inline: each branch then plans for its own bounds.
  */
 export function buildRangeHashQuery(engine: Engine, req: HashQueryRequest, ranges: readonly KeyRange[]): BuiltQuery {
   const params = new Params(engine, engine === 'postgres');
+  const h = req.hash;
+  const table = qualifiedTable(engine, req.table);
   const branches = ranges.map((range, i) => {
     const conds = rangeConditions(engine, req.keyColumns, range, req.where, params);
-    const sum = engine === 'postgres' ? `sum(${req.hash})::text` : `CAST(SUM(${req.hash}) AS CHAR)`;
-    return (
-      `SELECT ${i} AS i, COUNT(*) AS n, ${sum} AS h FROM ${qualifiedTable(engine, req.table)}` +
-      (conds.length ? ` WHERE ${conds.join(' AND ')}` : '')
-    );
+    const where = conds.length ? ` WHERE ${conds.join(' AND ')}` : '';
+    if (h.aggregate === 'sum') {
+      const sum = engine === 'postgres' ? `sum(${h.row})::text` : `CAST(SUM(${h.row}) AS CHAR)`;
+      return `SELECT ${i} AS i, COUNT(*) AS n, ${sum} AS h FROM ${table}${where}`;
+    }
+    if (engine === 'postgres') {
+      const order = req.keyColumns.map((c) => keyExpression(engine, c)).join(', ');
+      return (
+        `SELECT ${i} AS i, COUNT(*) AS n, md5(string_agg(s.reckon_row, E'\\n')) AS h ` +
+        `FROM (SELECT ${h.text} AS reckon_row FROM ${table}${where} ORDER BY ${order} LIMIT ${h.rowLimit + 1}) s`
+      );
+    }
+    // X'0A' rather than '\n': a server in NO_BACKSLASH_ESCAPES mode reads no escapes.
+    return `SELECT ${i} AS i, COUNT(*) AS n, MD5(GROUP_CONCAT(${h.text} SEPARATOR X'0A' LIMIT ${h.rowLimit + 1})) AS h FROM ${table}${where}`;
   });
-  return { text: branches.length === 1 ? branches[0]! : branches.map((b) => `(${b})`).join(' UNION ALL '), values: params.values };
+  let text = branches.length === 1 ? branches[0]! : branches.map((b) => `(${b})`).join(' UNION ALL ');
+  if (h.aggregate === 'concat' && engine === 'mysql') text = `SET STATEMENT group_concat_max_len = ${concatMaxLen(h)} FOR ${text}`;
+  return { text, values: params.values };
 }
 
 /** Lowest and highest value of a single-column key in the filtered table, as text. */

@@ -69,6 +69,13 @@ const TYPE_MAP: Record<string, LogicalType> = {
 
 const loadMysql = lazyRequire<typeof mysql>('mysql2');
 
+/** Version number and product from VERSION(): `10.11.19-MariaDB-0+deb12u1`, `8.0.36`. */
+export function serverIdentity(version: string): Pick<TableInfo, 'serverVersion' | 'serverProduct'> {
+  const m = /^(\d+)\.(\d+)\.(\d+)/.exec(version);
+  const product = /mariadb/i.test(version) ? 'mariadb' : 'mysql';
+  return m ? { serverVersion: Number(m[1]) * 10000 + Number(m[2]) * 100 + Number(m[3]), serverProduct: product } : { serverProduct: product };
+}
+
 export class MySqlSource implements Source {
   readonly engine = 'mysql' as const;
   readonly label: string;
@@ -163,7 +170,7 @@ export class MySqlSource implements Source {
     }
     const cols = await this.run(
       {
-        text: `SELECT COLUMN_NAME, COLUMN_TYPE, DATA_TYPE, COLLATION_NAME, IS_NULLABLE
+        text: `SELECT COLUMN_NAME, COLUMN_TYPE, DATA_TYPE, COLLATION_NAME, IS_NULLABLE, VERSION()
                  FROM information_schema.COLUMNS
                 WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?
                 ORDER BY ORDINAL_POSITION`,
@@ -205,7 +212,7 @@ export class MySqlSource implements Source {
       },
       'describe primary key',
     );
-    return { table: { schema, name: table.name }, columns, primaryKey: pk.map((r) => String(r[0])) };
+    return { table: { schema, name: table.name }, columns, primaryKey: pk.map((r) => String(r[0])), ...serverIdentity(String(cols[0]![5])) };
   }
 
   async query(q: BuiltQuery): Promise<RawRow[]> {

@@ -266,6 +266,7 @@ export class PostgresSource implements Source {
       columns,
       primaryKey: pk.map((r) => String(r[0])),
       ...(Number.isFinite(serverVersion) ? { serverVersion } : {}),
+      serverProduct: 'postgresql',
     };
   }
 

@@ -13,7 +13,8 @@ const plan: Plan = {
   leftOnly: [],
   rightOnly: [],
 };
-const v15 = { left: 150000, right: 150000 };
+const pg = (serverVersion: number) => ({ serverVersion, serverProduct: 'postgresql' as const });
+const v15 = { left: pg(150000), right: pg(150000) };
 
 describe('chooseAlgorithm', () => {
   it('falls back to digests between two PostgreSQL 14+ servers, hashing values by their types', () => {
@@ -32,12 +33,12 @@ describe('chooseAlgorithm', () => {
 
   it('keeps streaming as the fallback across engines and before PostgreSQL 14', () => {
     expect(chooseAlgorithm('auto', plan, 'postgres', 'mysql', 1_000_000, v15)).toMatchObject({ algorithm: 'hash', fallback: 'stream' });
-    const old = chooseAlgorithm('auto', plan, 'postgres', 'postgres', 1_000_000, { left: 130011, right: 150000 });
+    const old = chooseAlgorithm('auto', plan, 'postgres', 'postgres', 1_000_000, { left: pg(130011), right: pg(150000) });
     expect(old).toMatchObject({ algorithm: 'hash', fallback: 'stream' });
     // An explicit digest there uses the row hash of hash mode, which every version has.
-    const asked = chooseAlgorithm('digest', plan, 'postgres', 'postgres', 1_000_000, { left: 130011, right: 150000 });
+    const asked = chooseAlgorithm('digest', plan, 'postgres', 'postgres', 1_000_000, { left: pg(130011), right: pg(150000) });
     expect(asked.algorithm).toBe('digest');
-    expect(asked.digest).toEqual(asked.hash);
+    expect(asked.hash.left).toEqual({ aggregate: 'sum', row: asked.digest.left });
     expect(asked.digest.left).toContain('hashtextextended');
   });
 
