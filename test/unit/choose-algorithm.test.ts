@@ -1,6 +1,7 @@
 /** The choice between stream, digest and hash, made from the catalogs alone. */
 import { describe, expect, it } from 'vitest';
 import { chooseAlgorithm } from '../../src/diff/choose-algorithm.ts';
+import { serverIdentity } from '../../src/sources/mysql.ts';
 import type { Plan } from '../../src/diff/plan-columns.ts';
 import type { ColumnInfo, LogicalType } from '../../src/types.ts';
 
@@ -51,5 +52,29 @@ describe('chooseAlgorithm', () => {
   it('a keys-only comparison has nothing to digest', () => {
     const keysOnly: Plan = { ...plan, compared: [] };
     expect(chooseAlgorithm('auto', keysOnly, 'postgres', 'postgres', 1_000_000, v15)).toMatchObject({ fallback: 'stream' });
+  });
+
+  it('joins range row texts under one MD5 where both servers can bound the join and read the key in one order', () => {
+    const maria = serverIdentity('10.11.19-MariaDB-0+deb12u1');
+    expect(maria).toEqual({ serverVersion: 101119, serverProduct: 'mariadb' });
+    const mysql8 = serverIdentity('8.0.36');
+    expect(mysql8).toEqual({ serverVersion: 80036, serverProduct: 'mysql' });
+    const aggregate = (p: Plan, l: 'postgres' | 'mysql', r: 'postgres' | 'mysql', servers: Parameters<typeof chooseAlgorithm>[5]) => {
+      const c = chooseAlgorithm('hash', p, l, r, 1_000_000, servers);
+      return [c.hash.left.aggregate, c.hash.right.aggregate, c.rowsPerRange];
+    };
+    expect(aggregate(plan, 'postgres', 'mysql', { left: pg(150000), right: maria })).toEqual(['concat', 'concat', 10_000]);
+    expect(aggregate(plan, 'mysql', 'mysql', { left: maria, right: maria })).toEqual(['concat', 'concat', 10_000]);
+    // MySQL's GROUP_CONCAT has no LIMIT, MariaDB's only from 10.3.3; two PostgreSQL servers sum a cheaper hash.
+    expect(aggregate(plan, 'postgres', 'mysql', { left: pg(150000), right: mysql8 })).toEqual(['sum', 'sum', 10_000]);
+    expect(aggregate(plan, 'postgres', 'mysql', { left: pg(150000), right: serverIdentity('10.2.44-MariaDB') })).toEqual(['sum', 'sum', 10_000]);
+    expect(aggregate(plan, 'postgres', 'postgres', v15)).toEqual(['sum', 'sum', 10_000]);
+    // Text keys may be read in two orders under two collations.
+    const textKey: Plan = { ...plan, keys: [pair(col('code', 'text', 'varchar(20)', false))] };
+    expect(aggregate(textKey, 'postgres', 'mysql', { left: pg(150000), right: maria })).toEqual(['sum', 'sum', 10_000]);
+    // Wide rows: fewer rows per range, so a range's joined text stays bounded.
+    const wide: Plan = { ...plan, compared: Array.from({ length: 60 }, (_, i) => pair(col(`t${i}`, 'text', 'text'))) };
+    const [, , rows] = aggregate(wide, 'postgres', 'mysql', { left: pg(150000), right: maria });
+    expect(rows).toBeLessThan(1000);
   });
 });
