@@ -88,7 +88,7 @@ function rangeHashes(
     rowLimit: limits.rowLimit,
     textBytes,
   });
-  return { hash: { left: concat(leftEngine, cols.left), right: concat(rightEngine, cols.right) }, rowsPerRange: Math.min(DEFAULT_ROWS_PER_RANGE, limits.rowsPerRange) };
+  return { hash: { left: concat(leftEngine, cols.left), right: concat(rightEngine, cols.right) }, rowsPerRange: limits.rowsPerRange };
 }
 
 function hashColumn(c: ColumnInfo, form: HashColumn['form'], asBytes: boolean): HashColumn {
