@@ -395,8 +395,12 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
       const counts = { left_only: 0, right_only: 0, changed: 0 };
       const shaped = form(shape);
 
+      // The ranges hash mode leaves are small and many: each waits mostly on its statements' round
+      // trips, so they go two at a time per side, like the hash statements before them (the pools
+      // hold concurrency + 1 connections).
+      const rangesAtOnce = ran === 'hash' && ranges.length > 1 ? Math.max(2, concurrency) : concurrency;
       // One batch (at most 1,000 events) may wait per range running ahead.
-      for await (const batch of orderedParallel(tasks, concurrency, 1)) {
+      for await (const batch of orderedParallel(tasks, rangesAtOnce, 1)) {
         const out: T[] = new Array(batch.length);
         for (let i = 0; i < batch.length; i++) {
           const e = batch[i]!;
