@@ -56,7 +56,7 @@ const DEFAULT_ROWS_PER_RANGE = 10_000;
 /**
  * How each side folds a key range (see RangeHash). Two PostgreSQL servers sum hashtextextended,
  * which costs them less than an MD5 of the text. Elsewhere both sides join the range's row texts
- * under one MD5, about half what an MD5 and a sum per row cost MariaDB, where the server can bound
+ * under one MD5, a third less than an MD5 and a sum per row cost MariaDB, where the server can bound
  * the join (MariaDB 10.3.3+ or PostgreSQL), and where both engines keep the keys in one index order:
  * with text keys two collations could read a range in two orders, and no range would ever agree.
  */

@@ -374,8 +374,8 @@ export function unsigned64(text: string): bigint {
  * Any row order gives the same sum, but each row pays for its own MD5 and for the sum.
  *
  * `concat`: COUNT(*) and the MD5 of the range's row texts (rowTextExpression) joined by newlines
- * in key order: one MD5 over the range instead of one per row, which costs MariaDB about half as
- * much. Only the first `rowLimit + 1` rows are joined (PostgreSQL: LIMIT; MariaDB: GROUP_CONCAT's
+ * in key order: one MD5 over the range instead of one per row, which costs MariaDB about a third
+ * less (10M rows: 10.5 s of CPU against 16.9 s). Only the first `rowLimit + 1` rows are joined (PostgreSQL: LIMIT; MariaDB: GROUP_CONCAT's
  * LIMIT), so a range holding more than `rowLimit` rows never agrees and is cut smaller; with
  * `textBytes`, the most bytes one row's text can take, that bounds the string a server holds.
  *
