@@ -69,8 +69,6 @@ const MAX_DEPTH = 8;
 /** Small ranges auto hashes first, spread over the key space, to see how widely the tables differ. */
 const PROBES = 8;
 
-type Aggregate = RangeAggregate;
-
 interface Piece {
   range: KeyRange;
   /** Numeric bounds of an integer-key piece: [lo, hi), used to cut it further. */
@@ -79,7 +77,7 @@ interface Piece {
 }
 
 /** A range that held more rows than its hash covers never agrees: it is cut or read. */
-const agree = (a: Aggregate, b: Aggregate) => a.complete && b.complete && a.rows === b.rows && a.value === b.value;
+const agree = (a: RangeAggregate, b: RangeAggregate) => a.complete && b.complete && a.rows === b.rows && a.value === b.value;
 
 /** Cuts [lo, hi) into up to `parts` integer ranges; the outer ends stay open where `open` says. */
 function integerPieces(lo: bigint, hi: bigint, parts: number, openLow: boolean, openHigh: boolean): Piece[] {
@@ -106,7 +104,7 @@ export async function planHashRanges(left: HashSide, right: HashSide, opts: Hash
   const read = (side: 'left' | 'right', q: BuiltQuery): Promise<RawRow[]> =>
     withRetries(() => (side === 'left' ? left : right).source.query(q), opts.retries ?? 0, (n, e) => opts.onRetry?.(side, n, e));
 
-  const hashSide = (side: 'left' | 'right', ranges: readonly KeyRange[]): Promise<Aggregate[]> => {
+  const hashSide = (side: 'left' | 'right', ranges: readonly KeyRange[]): Promise<RangeAggregate[]> => {
     const s = side === 'left' ? left : right;
     const batches: Promise<RawRow[]>[] = [];
     for (let i = 0; i < ranges.length; i += BATCH) {
@@ -114,7 +112,7 @@ export async function planHashRanges(left: HashSide, right: HashSide, opts: Hash
       batches.push(limits[side](() => read(side, q)));
     }
     return Promise.all(batches).then((results) => {
-      const out: Aggregate[] = new Array(ranges.length);
+      const out: RangeAggregate[] = new Array(ranges.length);
       results.forEach((rows, b) => {
         for (const row of rows) out[b * BATCH + Number(row[0])] = parseRangeAggregate(s.request.hash, row);
       });
@@ -126,7 +124,7 @@ export async function planHashRanges(left: HashSide, right: HashSide, opts: Hash
       });
     });
   };
-  const hashBoth = async (pieces: readonly Piece[]): Promise<[Aggregate, Aggregate][]> => {
+  const hashBoth = async (pieces: readonly Piece[]): Promise<[RangeAggregate, RangeAggregate][]> => {
     const ranges = pieces.map((p) => p.range);
     const [l, r] = await Promise.all([hashSide('left', ranges), hashSide('right', ranges)]);
     return l.map((a, i) => [a, r[i]!]);
@@ -151,7 +149,7 @@ export async function planHashRanges(left: HashSide, right: HashSide, opts: Hash
   };
 
   /** The ranges of a disagreeing piece that still need streaming. */
-  const refine = async (piece: Piece, l: Aggregate, r: Aggregate, depth: number): Promise<KeyRange[]> => {
+  const refine = async (piece: Piece, l: RangeAggregate, r: RangeAggregate, depth: number): Promise<KeyRange[]> => {
     const rows = Math.max(l.rows, r.rows);
     if (rows <= leafRows || depth >= MAX_DEPTH) return [piece.range];
     const children = await cut(piece, rows, FANOUT);

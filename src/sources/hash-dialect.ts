@@ -246,7 +246,6 @@ const declaredChars = (nativeType: string): number | null => {
  * sets no bound (PostgreSQL's text, bytea, bare numeric; MySQL's TEXT, BLOB, JSON).
  */
 export function fieldTextBytes(c: HashColumn): number | null {
-  const chars = declaredChars(c.nativeType);
   let bytes: number | null;
   switch (c.form.kind) {
     case 'number': {
@@ -256,9 +255,11 @@ export function fieldTextBytes(c: HashColumn): number | null {
       bytes = m ? Number(m[1]) + 2 : /^decimal\b/i.test(c.nativeType.trim()) ? 12 : null;
       break;
     }
-    case 'text':
+    case 'text': {
+      const chars = declaredChars(c.nativeType);
       bytes = c.type === 'uuid' ? 36 : chars === null ? null : chars * 4;
       break;
+    }
     case 'bytes': {
       const m = /^(?:var)?binary\s*\(\s*(\d+)\s*\)/i.exec(c.nativeType.trim());
       return m ? Number(m[1]) * 2 : null;
