@@ -3,19 +3,8 @@
  * hashing is worth a try. Only `auto` falls back; an explicit `hash` or `digest` is always
  * honoured, because rows whose hashes differ for any reason are read and compared value by value.
  */
-import {
-  concatLimits,
-  isCanonicalForm,
-  pairForms,
-  pgRecordDigest,
-  RECORD_DIGEST_MIN_VERSION,
-  rowDigestExpression,
-  rowHashExpression,
-  rowTextBytes,
-  rowTextExpression,
-  type HashColumn,
-  type RangeHash,
-} from '../sources/hash-dialect.ts';
+import { concatLimits, pgRecordDigest, RECORD_DIGEST_MIN_VERSION, rowDigestExpression, rowHashExpression, type RangeHash } from '../sources/hash-dialect.ts';
+import { isCanonicalForm, pairForms, rowTextBytes, rowTextExpression, type HashColumn } from '../sources/row-text.ts';
 import type { Source } from '../sources/source.ts';
 import type { ColumnInfo, DiffAlgorithm, LogicalType, TableInfo } from '../types.ts';
 import type { ColumnPair, Plan } from './plan-columns.ts';

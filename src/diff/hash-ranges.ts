@@ -1,6 +1,6 @@
 /**
- * The fast path for tables that mostly agree: both databases hash key ranges in place (count and
- * sum of 64-bit row hashes, see sources/hash-dialect.ts); ranges whose aggregates agree are
+ * The fast path for tables that mostly agree: both databases hash key ranges in place (a count and
+ * one value folded from the range's rows, see RangeHash in sources/hash-dialect.ts); ranges whose aggregates agree are
  * skipped without reading their rows, and a range that disagrees is cut into smaller ranges and
  * hashed again while that still isolates the differences. What is left is returned as the ranges
  * to stream and merge-join, so every reported difference still comes from comparing values.
