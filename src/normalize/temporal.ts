@@ -103,23 +103,31 @@ export function canonicalDate(text: string): string {
   return text.length > 10 && text.charCodeAt(10) === 32 && MIDNIGHT_SUFFIX.test(text) ? text.slice(0, 10) : text;
 }
 
+/** What padding a plain timestamp adds, by how many characters it adds: with its point, or zeros only. */
+const POINT_TAILS = Array.from({ length: 8 }, (_, k) => `.${FRACTION_PAD}`.slice(0, k));
+const ZERO_TAILS = Array.from({ length: 7 }, (_, k) => FRACTION_PAD.slice(0, k));
+
+/** A timestamp text that canonicalTimestamp would only pad: UTC wall time, fraction of 0-6 digits. */
+const isPlain = (t: string, n: number) => n >= 19 && n <= 26 && n !== 20 && isCanonicalPrefix(t, n);
+
 /**
  * Whether two timestamp texts name the same instant, without building either canonical form in
- * the common case: one engine writes `…:05.12` where the other writes `…:05.120000` (or `…:05`
- * and `…:05.000000`), so the shorter is a plain timestamp the longer extends by zeros. Anything
- * else is settled by the canonical forms.
+ * the common case: both plain (one engine writes `…:05.12` where the other writes `…:05.120000`,
+ * or `…:05` and `…:05.000000`, or the two differ in the seconds), where the shorter must be a
+ * prefix of the longer and what the longer adds only fractional zeros. Anything else is settled by
+ * the canonical forms.
  */
 export function sameTimestamp(a: string, b: string): boolean {
   if (a === b) return true;
-  const [s, l] = a.length < b.length ? [a, b] : [b, a];
-  const n = s.length;
-  if (n >= 19 && n <= 26 && l.length === 26 && l.startsWith(s) && isCanonicalPrefix(s, n) && isCanonicalShape(l)) {
-    // l is canonical and s its prefix: equal when what l adds is only fractional zeros.
-    for (let i = n; i < 26; i++) {
-      const c = l.charCodeAt(i);
-      if (c !== 48 && !(i === 19 && c === 46)) return false;
-    }
-    return true;
+  const na = a.length;
+  const nb = b.length;
+  if (isPlain(a, na) && isPlain(b, nb)) {
+    if (na === nb) return false;
+    const s = na < nb ? a : b;
+    const l = na < nb ? b : a;
+    // l must be s and what padding s to the canonical form would add (the point when s has none).
+    const tail = (s.length === 19 ? POINT_TAILS : ZERO_TAILS)[l.length - s.length];
+    return tail !== undefined && l.startsWith(s) && l.endsWith(tail);
   }
   return canonicalTimestamp(a) === canonicalTimestamp(b);
 }
