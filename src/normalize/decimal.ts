@@ -38,9 +38,27 @@ function isCanonical(text: string): boolean {
   return point !== n - 1 && text.charCodeAt(n - 1) !== 48;
 }
 
+/**
+ * A fixed-scale decimal that is canonical but for trailing zeros after its point (`10.50`,
+ * `3.000`, `-0.00`: what a NUMERIC(p,s) column prints for a tenth of its values), in canonical
+ * form; undefined for anything else.
+ */
+function withoutTrailingFraction(text: string): string | undefined {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 48) end--;
+  if (end === text.length || end === 0) return undefined;
+  const dropPoint = text.charCodeAt(end - 1) === 46;
+  if (!dropPoint && text.lastIndexOf('.', end - 1) < 0) return undefined;
+  const kept = text.slice(0, dropPoint ? end - 1 : end);
+  if (kept === '-0') return '0';
+  return isCanonical(kept) ? kept : undefined;
+}
+
 /** Canonical text of an exact number, or null when `text` is not a number (e.g. NaN). */
 export function canonicalDecimal(text: string): string | null {
   if (text.length <= MAX_PLAIN && isCanonical(text)) return text;
+  const trimmed = text.length <= MAX_PLAIN ? withoutTrailingFraction(text) : undefined;
+  if (trimmed !== undefined) return trimmed;
   if (text.length <= MAX_PLAIN && PLAIN_INTEGER.test(text)) return text === '-0' ? '0' : text;
   const m = NUMBER.exec(text.trim());
   if (!m) return null;

@@ -84,6 +84,18 @@ describe('canonicalDecimal', () => {
     expect(canonicalDecimal(input)).toBeNull();
   });
 
+  it('gives a fixed-scale spelling the form its scientific spelling gets (property)', () => {
+    // `d.ddd00` takes a short path; `d.ddd00e0` the general one: they must agree.
+    fc.assert(
+      fc.property(fc.boolean(), fc.bigInt({ min: 0n, max: 10n ** 20n }), fc.integer({ min: 0, max: 8 }), fc.integer({ min: 0, max: 4 }), (neg, n, scale, zeros) => {
+        const digits = n.toString().padStart(scale + 1, '0');
+        const text = `${neg ? '-' : ''}${scale ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits}${scale || zeros ? (scale ? '' : '.') : ''}${'0'.repeat(zeros)}`;
+        expect(canonicalDecimal(text)).toBe(canonicalDecimal(`${text}e0`));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it('keeps neighbours apart', () => {
     expect(canonicalDecimal('10.5')).not.toBe(canonicalDecimal('10.51'));
     expect(canonicalDecimal('9007199254740993')).not.toBe(canonicalDecimal('9007199254740992'));
