@@ -19,7 +19,9 @@ export async function* copyScan(client: pg.PoolClient | pg.Client, req: ScanRequ
   const q = buildScanQuery('postgres', req, undefined, true);
   const copy = new CopyOut(`COPY (${q.text}) TO STDOUT`);
   client.query(copy);
-  const parser = new CopyTextParser(req.keyColumns.length + req.columns.length, req.packValues ? req.keyColumns.length : undefined, FRAME_BYTES);
+  // A digest scan sends the keys and one digest in place of the compared columns.
+  const width = req.keyColumns.length + (req.digest !== undefined ? 1 : req.columns.length);
+  const parser = new CopyTextParser(width, req.packValues ? req.keyColumns.length : undefined, FRAME_BYTES);
   let chunk: RawRow[] = [];
   for await (const b of copy.buffers()) {
     for (const row of parser.push(b)) {

@@ -353,8 +353,10 @@ export class PostgresSource implements Source {
       failure = err as Error;
       throw this.wrap(err, `scan ${qualifiedTable('postgres', req.table)}`);
     } finally {
+      // A COPY cannot be stopped halfway: after an early stop, or a failure on reckon's side in the
+      // middle of one (the server still sending), a ROLLBACK would wait behind it for ever.
       if (finished) release();
-      else if (failure ? isConnectionLost(failure) : onEarlyStop === 'discard') release(failure ?? new Error('scan stopped early'));
+      else if (onEarlyStop === 'discard' || (failure && isConnectionLost(failure))) release(failure ?? new Error('scan stopped early'));
       else {
         await client.query('ROLLBACK').then(
           () => release(),
