@@ -25,6 +25,15 @@ if (existsSync(bundle) && statSync(bundle).mtimeMs >= newestSource(srcDir)) {
   register();
   ({ main } = await import('../src/cli/main.ts'));
 }
+// A run that stopped on a promise nothing will settle (a bug) would leave Node to exit 13 without
+// a word; a batch job is owed the documented error code and a reason.
+let settled = false;
+process.on('beforeExit', () => {
+  if (settled) return;
+  process.stderr.write('reckon: internal error: the run stopped before finishing, with nothing left to wait for; please report it\n');
+  process.exit(2);
+});
 const code = await main(process.argv.slice(2));
+settled = true;
 // Flush stdout before exiting: a pipe may still hold the end of the report.
 process.stdout.write('', () => process.exit(code));
