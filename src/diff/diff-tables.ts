@@ -61,9 +61,10 @@ export interface DiffOptions {
   algorithm?: DiffAlgorithm;
   /**
    * Range sizes of hash mode, in rows (tuning and tests; defaults 10,000 or fewer for wide rows,
-   * and 1,000), and the rows a `concat` range hash joins at most (see RangeHash).
+   * and 1,000), the rows a `concat` range hash joins at most (see RangeHash), and the estimated
+   * rows from which auto samples first-pass ranges rather than small ones (default 2,000,000).
    */
-  hashRanges?: { topRows?: number; leafRows?: number; rowLimit?: number };
+  hashRanges?: { topRows?: number; leafRows?: number; rowLimit?: number; sampleTopFrom?: number };
   /** Keys whose rows digest mode reads in full at once (tuning and tests; default 1,000). */
   digestBatchKeys?: number;
   /**
@@ -295,6 +296,7 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
           concurrency: Math.max(2, concurrency),
           topRows: opts.hashRanges?.topRows ?? choice.rowsPerRange,
           leafRows: opts.hashRanges?.leafRows,
+          sampleTopFrom: opts.hashRanges?.sampleTopFrom,
           canonicalKey,
           compareKeys: cmpKey,
           onMatched: (l, r) => {

@@ -241,7 +241,9 @@ describe('auto', () => {
     await maria.exec(`CREATE TABLE big (id int PRIMARY KEY, v int, f double);
       INSERT INTO big SELECT seq, seq % 97, seq / 8.0 FROM seq_1_to_${BIG}; ANALYZE TABLE big;
       CREATE TABLE sparse (id int PRIMARY KEY, v int);
-      INSERT INTO sparse SELECT seq, IF(seq % 200 = 0, -1, seq % 97) FROM seq_1_to_${BIG}`);
+      INSERT INTO sparse SELECT seq, IF(seq % 200 = 0, -1, seq % 97) FROM seq_1_to_${BIG};
+      CREATE TABLE spread (id int PRIMARY KEY, v int);
+      INSERT INTO spread SELECT seq, IF(seq % 2000 = 0, -1, seq % 97) FROM seq_1_to_${BIG}; ANALYZE TABLE spread`);
   });
   afterAll(async () => {
     await Promise.all([pg?.drop(), maria?.drop()]);
@@ -270,6 +272,34 @@ describe('auto', () => {
     const r = await run({ left: { url: pg.url, table: pg.table('small') }, right: { url: pg.url, table: pg.table('small') } });
     expect(r.seen[0]).toMatchObject({ algorithm: 'stream' });
     expect(r.seen[0]!.reason).toMatch(/small table/);
+  });
+
+  it('on a large table, samples first-pass ranges: a difference every 2,000 rows passes small probes but leaves most ranges to hash again', async () => {
+    const sides = {
+      left: { url: pg.url, table: pg.table('big') },
+      right: { url: maria.url, table: maria.table('spread') },
+      columns: ['v'],
+    };
+    // 40 first-pass ranges of 1,500 rows; small probes of 100 rows.
+    const small = await run({ ...sides, hashRanges: { topRows: 1500, leafRows: 100 } });
+    expect(small.seen.map((s) => s.algorithm)).toEqual(['hash']);
+    const large = await run({ ...sides, hashRanges: { topRows: 1500, leafRows: 100, sampleTopFrom: 10_000 } });
+    // Then streaming, timed against digests on the first rows.
+    expect(large.seen.map((s) => s.algorithm)).toEqual(['hash', 'stream', 'stream']);
+    expect(large.seen[1]!.reason).toMatch(/sample of ranges/);
+    for (const r of [small, large]) expect(r.summary).toMatchObject({ changed: BIG / 2000, left_only: 0, right_only: 0, left_rows: BIG, right_rows: BIG });
+    expect(large.events).toEqual(small.events);
+  });
+
+  it('reuses the sampled first-pass ranges when it goes on hashing: every row counted once', async () => {
+    const r = await run({
+      left: { url: pg.url, table: pg.table('big') },
+      right: { url: maria.url, table: maria.table('big') },
+      columns: ['v'],
+      hashRanges: { topRows: 1500, leafRows: 100, sampleTopFrom: 10_000 },
+    });
+    expect(r.seen.map((s) => s.algorithm)).toEqual(['hash']);
+    expect(r.summary).toMatchObject({ identical: true, left_rows: BIG, right_rows: BIG, algorithm: 'hash' });
   });
 
   it('gives up hashing when a first sample differs nearly everywhere, with the right answer', async () => {
