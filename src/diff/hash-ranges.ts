@@ -189,8 +189,9 @@ export async function planHashRanges(left: HashSide, right: HashSide, opts: Hash
     return Number((await read('left', buildCountQuery(left.source.engine, req.table, req.where)))[0]?.[0] ?? 0);
   };
 
-  // The first pass: ranges of about topRows rows over the whole key space. With an integer key,
-  // `sample` is a few ranges of about leafRows rows spread evenly over it, for auto to look at.
+  // The first pass: ranges of about topRows rows over the whole key space. `sample` is a few ranges
+  // spread evenly over it for auto to look at: with an integer key, ranges of about leafRows rows,
+  // or on a large table some of the first pass's own; with another key, some of the first pass's.
   let top: Piece[];
   let sample: Piece[] = [];
   let sampleIsTop = false;
