@@ -283,8 +283,9 @@ function mysqlPackedText(values: readonly string[], columns: ScanRequest['column
 function mysqlPackedBytes(values: readonly string[], columns: ScanRequest['columns']): string {
   const fields = values.map((v, i) => {
     const c = columns[i]!;
-    // As bytes: beside the binary NULL mark, MariaDB would otherwise try to read 0xFE as text.
-    const text = c.type === 'text' || c.type === 'char' ? mysqlUtf8Bytes(v, c.collation) : v;
+    // As bytes: beside the binary NULL mark and separator, MariaDB would otherwise try to read
+    // 0xFE and 0xFF as text (JSON is text too: selectExpression casts it to CHAR).
+    const text = c.type === 'text' || c.type === 'char' || c.type === 'json' ? mysqlUtf8Bytes(v, c.collation) : v;
     return c.nullable === false ? text : `IFNULL(${text}, X'FE')`;
   });
   return `CONCAT_WS(X'FF', ${fields.join(', ')})`;

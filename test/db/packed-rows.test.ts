@@ -122,6 +122,27 @@ describe('packed text from MariaDB columns in other character sets', () => {
 });
 
 describe('packed rows between two MariaDB tables', () => {
+  it('reads JSON beside other columns, NULL or not, and names a change in it', async () => {
+    const a = await createTestDb('mariadb');
+    const b = await createTestDb('mariadb');
+    try {
+      for (const db of [a, b]) {
+        await db.exec(`CREATE TABLE j (id int PRIMARY KEY, doc json, req json NOT NULL, n int)`);
+        await db.exec(`INSERT INTO j VALUES (1, '{"a": 1, "t": "é x"}', '[1, 2]', 3), (2, NULL, '{}', NULL), (3, '"ÿþ"', 'null', 4)`);
+      }
+      const same = await collectDiff({ left: { url: a.url, table: 'j' }, right: { url: b.url, table: 'j' } });
+      expect(same.summary).toMatchObject({ identical: true, left_rows: 3, right_rows: 3 });
+      await b.exec(`UPDATE j SET req = '[1, 3]' WHERE id = 1; UPDATE j SET doc = '{}' WHERE id = 2`);
+      const changed = await collectDiff({ left: { url: a.url, table: 'j' }, right: { url: b.url, table: 'j' } });
+      expect(changed.events.map((e) => [e.type, e.key.id, e.type === 'changed' ? e.columns : []])).toEqual([
+        ['changed', 1, ['req']],
+        ['changed', 2, ['doc']],
+      ]);
+    } finally {
+      await Promise.all([a.drop(), b.drop()]);
+    }
+  });
+
   it('reads latin1 and utf8mb4 text with tabs, backslashes and NULLs exactly, and names a change', async () => {
     const a = await createTestDb('mariadb');
     const b = await createTestDb('mariadb');
