@@ -254,9 +254,14 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
         left: leftInfo,
         right: rightInfo,
       });
-      opts.onAlgorithm?.({ algorithm: choice.algorithm, reason: choice.reason });
+      // Digest mode reads the rows it must compare while its digest scan is still open, and auto's
+      // timing and hash mode's leftover ranges read two things at once: a source that cannot (a
+      // MySQL server held to one connection) is streamed, one range at a time.
+      const overlap = leftSource.overlappingReads && rightSource.overlappingReads;
+      const noDigest = 'digests need a second connection to a server held to one (reckon_connections=1): streaming instead';
+      let ran = choice.algorithm === 'digest' && !overlap ? 'stream' : choice.algorithm;
+      opts.onAlgorithm?.(ran === choice.algorithm ? { algorithm: choice.algorithm, reason: choice.reason } : { algorithm: ran, reason: noDigest });
       let ranges: KeyRange[];
-      let ran = choice.algorithm;
       let measure = false;
       const canonicalKey = (raw: readonly (string | null)[]): Key | null => {
         const key = raw.slice(0, keyLength).map((v, i) => leftNorms[i]!(v));
@@ -312,12 +317,12 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
         });
         ranges = hashed.ranges;
         if (hashed.abandoned) {
-          ran = choice.fallback;
+          ran = overlap ? choice.fallback : 'stream';
           // Where digests are not cheaper by design (two PostgreSQL servers), the link decides:
           // the first rows are streamed and timed, digests too when reckon waited on the link,
           // and the rest goes the faster way (measured-merge.ts). Comparing keys alone, a digest
           // would be more bytes than the row it stands for.
-          measure = ran === 'stream' && plan.compared.length > 0;
+          measure = ran === 'stream' && plan.compared.length > 0 && overlap;
           opts.onAlgorithm?.({
             algorithm: ran,
             reason: `a sample of ranges spread over the table differed almost everywhere${measure ? '; timing row hashes against streaming on the first rows' : ''}`,
@@ -365,7 +370,9 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
       const tasks = ranges.map((range, i) => () => {
         // Full rows of the range after a settled key, or the whole range when there is none.
         const streamRest = (after?: Key) => (after === undefined && i === 0 ? wholeTable() : undefined) ?? rows(rest(range, after));
-        if (ran === 'stream' && !measure) {
+        // Hash mode's leftover ranges are read by digests (rows fetched beside the digest scan)
+        // where reads may overlap, else streamed.
+        if ((ran === 'stream' || !overlap) && !measure) {
           const sides = streamRest();
           return mergeJoinBatches(sides.left, sides.right, merge, rangeCounts[i]);
         }
@@ -400,7 +407,7 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
       // The ranges hash mode leaves are small and many: each waits mostly on its statements' round
       // trips, so they go two at a time per side, like the hash statements before them (the pools
       // hold concurrency + 1 connections).
-      const rangesAtOnce = ran === 'hash' && ranges.length > 1 ? Math.max(2, concurrency) : concurrency;
+      const rangesAtOnce = ran === 'hash' && ranges.length > 1 && overlap ? Math.max(2, concurrency) : concurrency;
       // One batch (at most 1,000 events) may wait per range running ahead.
       for await (const batch of orderedParallel(tasks, rangesAtOnce, 1)) {
         const out: T[] = new Array(batch.length);

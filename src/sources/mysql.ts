@@ -80,6 +80,8 @@ export class MySqlSource implements Source {
   readonly engine = 'mysql' as const;
   readonly label: string;
   readonly maxConnections: number;
+  /** A scan holds its connection to the end: with one connection, nothing else may read meanwhile. */
+  readonly overlappingReads: boolean;
   private readonly url: string;
   private readonly pool: Pool;
   private readonly defaultDatabase: string | null;
@@ -90,6 +92,7 @@ export class MySqlSource implements Source {
     this.url = url;
     this.label = redactUrl(url);
     this.maxConnections = Math.max(1, options.maxConnections ?? 10);
+    this.overlappingReads = this.maxConnections > 1;
     const u = new URL(url);
     this.defaultDatabase = u.pathname.length > 1 ? decodeURIComponent(u.pathname.slice(1)) : null;
     const config: PoolOptions = {

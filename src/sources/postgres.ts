@@ -90,6 +90,8 @@ export class PostgresSource implements Source {
   readonly engine = 'postgres' as const;
   readonly label: string;
   readonly maxConnections: number;
+  /** With one connection, reads take turns page by page (single mode), so they may still overlap. */
+  readonly overlappingReads = true;
   private readonly url: string;
   private readonly pool: pg.Pool | undefined;
   private shared: Promise<pg.Client> | undefined;

@@ -45,6 +45,12 @@ export interface Source {
   readonly label: string;
   /** Most connections the source opens at once, when it has such a limit. */
   readonly maxConnections?: number;
+  /**
+   * Whether a read may start while a scan is still open on the same server: digest mode reads
+   * the rows it must compare while its digest scan goes on, and ranges may be read side by side.
+   * False only where one connection would be held by the open scan.
+   */
+  readonly overlappingReads: boolean;
 
   /** Reads the table's columns and primary key from the catalog. Throws SCHEMA if it is absent. */
   describe(table: TableRef): Promise<TableInfo>;
