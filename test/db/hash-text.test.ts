@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../src/demo/drift.ts';
 import { collectDiff } from './collect.ts';
 import { createTestDb, type EngineName, type TestDb } from './harness.ts';
 
@@ -21,22 +22,11 @@ const PAIRINGS: [EngineName, EngineName][] = [
 const ROWS = 400;
 const TOKENS = ['\t', '\n', '\\', '\\N', 'N', '#', ':', '3:', '0', '12', ' ', 'é', '😀', 'a', 'B', '\r', "'", '"'];
 
-/** A small seeded generator (mulberry32), so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 type Row = [number, string | null, string | null, string | null];
 
 function rows(seed: number): Row[] {
-  const rnd = prng(seed);
+  // Seeded, so a failure can be replayed.
+  const rnd = mulberry32(seed);
   const text = (maxTokens: number) => {
     if (rnd() < 0.1) return null;
     const n = rnd() < 0.2 ? Math.floor(maxTokens / 2 + rnd() * (maxTokens / 2)) : Math.floor(rnd() * 6);
