@@ -240,6 +240,11 @@ export async function main(argv: readonly string[], io: Io = { stdout: (s) => pr
       return err.exitCode;
     }
     const message = err instanceof Error ? err.message : String(err);
+    // A reader that stops early (`| head`) closes the pipe under the report: say so plainly.
+    if ((err as NodeJS.ErrnoException | undefined)?.code === 'EPIPE') {
+      io.stderr('reckon: the output was closed before the report was written in full\n');
+      return EXIT_ERROR;
+    }
     io.stderr(`reckon: unexpected error: ${scrubSecrets(message, secrets)}\n`);
     return EXIT_ERROR;
   }

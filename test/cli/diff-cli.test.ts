@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +25,20 @@ afterAll(async () => {
 });
 
 describe('reckon diff', () => {
+  it('says so, and exits 2, when the reader closes its output early (| head)', async () => {
+    await pgDb.exec(`CREATE TABLE wide AS SELECT g AS id, g AS v FROM generate_series(1, 20000) g; ALTER TABLE wide ADD PRIMARY KEY (id);
+      CREATE TABLE wide2 AS SELECT g AS id, g + 1 AS v FROM generate_series(1, 20000) g; ALTER TABLE wide2 ADD PRIMARY KEY (id)`);
+    const bin = fileURLToPath(new URL('../../bin/reckon.js', import.meta.url));
+    const child = spawn(process.execPath, [bin, 'diff', pgDb.url, pgDb.table('wide'), pgDb.url, pgDb.table('wide2'), '--format', 'jsonl'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    // Like head -1: the first chunk, then the pipe closed.
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(2);
+    expect(stderr).toBe('reckon: the output was closed before the report was written in full\n');
+  });
+
   it('writes one JSON object per line with --format jsonl, the summary last, and exits 1 on differences', async () => {
     const r = await runCli(['diff', pgDb.url, pgDb.table('t'), myDb.url, myDb.table('t'), '--format', 'jsonl']);
     expect(r.code).toBe(1);
