@@ -49,6 +49,9 @@ function isCanonicalPrefix(t: string, n: number): boolean {
   return true;
 }
 
+/** A timestamp text that canonicalTimestamp only pads: UTC wall time, fraction of 0-6 digits. */
+const isPlain = (t: string, n: number) => n >= 19 && n <= 26 && n !== 20 && isCanonicalPrefix(t, n);
+
 /** Canonical timestamp text, or the input unchanged when it is not a plain timestamp (infinity, BC). */
 export function canonicalTimestamp(text: string): string {
   // Fast paths for what the engines send for microsecond columns: MySQL DATETIME(6) and
@@ -59,7 +62,7 @@ export function canonicalTimestamp(text: string): string {
   }
   // PostgreSQL timestamp text drops trailing fractional zeros: `…:56`, `…:56.5`, `…:56.0405`.
   const n = text.length;
-  if (n >= 19 && n <= 26 && n !== 20 && isCanonicalPrefix(text, n)) {
+  if (isPlain(text, n)) {
     return n === 19 ? `${text}.000000` : text + FRACTION_PAD.slice(n - 20);
   }
   const m = TS.exec(text);
@@ -106,9 +109,6 @@ export function canonicalDate(text: string): string {
 /** What padding a plain timestamp adds, by how many characters it adds: with its point, or zeros only. */
 const POINT_TAILS = Array.from({ length: 8 }, (_, k) => `.${FRACTION_PAD}`.slice(0, k));
 const ZERO_TAILS = Array.from({ length: 7 }, (_, k) => FRACTION_PAD.slice(0, k));
-
-/** A timestamp text that canonicalTimestamp would only pad: UTC wall time, fraction of 0-6 digits. */
-const isPlain = (t: string, n: number) => n >= 19 && n <= 26 && n !== 20 && isCanonicalPrefix(t, n);
 
 /**
  * Whether two timestamp texts name the same instant, without building either canonical form in
