@@ -139,37 +139,53 @@ function mysqlTrimFraction(e: string): string {
   return `TRIM(TRAILING X'2E' FROM TRIM(TRAILING X'30' FROM CAST(${e} AS BINARY)))`;
 }
 
-/** The column's text in its form, before NULL handling; NULL in, NULL out. */
-function pgValue(c: HashColumn): string {
+/**
+ * The column in its form, before NULL handling; NULL in, NULL out. `e`'s text as its type writes
+ * it (which is what concat_ws and ::text both write) is the field; `isText` says whether `e` is
+ * already text. Only where the text itself is worked on (a length, a test) is it cast, since a
+ * cast costs PostgreSQL an expression step per row that concat_ws's own output call does not.
+ */
+function pgValue(c: HashColumn): { e: string; isText: boolean } {
   const id = quoteIdent('postgres', c.name);
   let e: string;
+  let isText = false;
   switch (c.form.kind) {
     case 'number':
-      if (c.type === 'boolean') e = `${id}::int::text`;
-      else e = c.form.trimScale && c.type === 'decimal' ? `trim_scale(${id})::text` : `${id}::text`;
+      if (c.type === 'boolean') e = `${id}::int`;
+      else e = c.form.trimScale && c.type === 'decimal' ? `trim_scale(${id})` : id;
       break;
     case 'text':
       // bpchar::text already drops pad spaces.
       e = `${id}::text`;
       if (c.form.trimSpaces && c.type !== 'char') e = `rtrim(${e}, ' ')`;
       if (c.form.lower && c.type !== 'uuid') e = `lower(${e})`;
+      isText = true;
       break;
     case 'bytes':
       e = `encode(${id}, 'hex')`;
+      isText = true;
       break;
     case 'timestamp':
-      // Sessions run in UTC; timestamptz is written as its UTC wall time, like DATETIME. Whole
-      // seconds print no fraction and fractions print no trailing zeros.
-      e = c.type === 'timestamptz' ? `(${id} AT TIME ZONE 'UTC')::text` : `${id}::text`;
+      // timestamptz is written as its UTC wall time, like DATETIME: sessions run in UTC
+      // (postgres.ts), so the plain cast is that wall time, and costs less than AT TIME ZONE 'UTC',
+      // which looks the zone up by name on every row. Whole seconds print no fraction and
+      // fractions print no trailing zeros.
+      e = c.type === 'timestamptz' ? `${id}::timestamp` : id;
       break;
     case 'float':
       // float4 widened to the double that holds it exactly, as normalize/ does.
-      e = `${id}::float8::text`;
+      e = `${id}::float8`;
+      break;
+    case 'date':
+    case 'time':
+      e = id;
       break;
     default:
       e = `${id}::text`;
+      isText = true;
   }
-  return c.asBytes ? `encode(convert_to(${e}, 'UTF8'), 'hex')` : e;
+  if (c.asBytes) return { e: `encode(convert_to(${isText ? e : `${e}::text`}, 'UTF8'), 'hex')`, isText: true };
+  return { e, isText };
 }
 
 function mysqlValue(c: HashColumn): string {
@@ -276,17 +292,19 @@ function mayBeLong(c: HashColumn): boolean {
 
 /** One field of the row string: never NULL. */
 function field(engine: Engine, c: HashColumn): string {
-  const v = engine === 'postgres' ? pgValue(c) : mysqlValue(c);
   const long = mayBeLong(c);
   // Both engines' CONCAT_WS skip a NULL argument, and the fields after it would move: a NULL is
-  // written as N. PostgreSQL guards every field (it costs it next to nothing, and a domain's NOT
-  // NULL does not show in the catalog); the test costs MariaDB a fifth of the whole hash, so there
-  // a NOT NULL column goes without it.
+  // written as N. A column declared NOT NULL goes without the test, which costs MariaDB a fifth of
+  // the whole hash and PostgreSQL an expression step. (A PostgreSQL domain's NOT NULL is not in the
+  // catalog: such a column counts as nullable and keeps its test.)
   if (engine === 'postgres') {
-    let text = needsLength(c) ? `octet_length(${v})::text || ':' || ${v}` : v;
-    if (long) text = `CASE WHEN octet_length(${v}) > ${LONG_FIELD_BYTES} THEN '#' || md5(${v}) ELSE ${text} END`;
-    return `COALESCE(${text}, 'N')`;
+    const { e, isText } = pgValue(c);
+    const t = isText ? e : `${e}::text`;
+    let text = needsLength(c) ? `octet_length(${t})::text || ':' || ${t}` : c.nullable || long ? t : e;
+    if (long) text = `CASE WHEN octet_length(${t}) > ${LONG_FIELD_BYTES} THEN '#' || md5(${t}) ELSE ${text} END`;
+    return c.nullable ? `COALESCE(${text}, 'N')` : text;
   }
+  const v = mysqlValue(c);
   let text = needsLength(c) ? `CONCAT(LENGTH(${v}), ':', ${v})` : v;
   if (long) text = `IF(LENGTH(${v}) > ${LONG_FIELD_BYTES}, CONCAT('#', MD5(${v})), ${text})`;
   return c.nullable ? `IFNULL(${text}, 'N')` : text;
@@ -299,8 +317,8 @@ const PG_CONCAT_ARGS = 90;
 export function rowTextExpression(engine: Engine, columns: readonly HashColumn[]): string {
   const fields = columns.map((c) => field(engine, c));
   if (engine === 'mysql') return `CONCAT_WS(CHAR(9), ${fields.join(', ')})`;
-  // One concat_ws call builds the row where a chain of || copies it once per field. Every field is
-  // COALESCEd, so none is skipped.
+  // One concat_ws call builds the row where a chain of || copies it once per field. No field is
+  // NULL (see field), so none is skipped.
   const join = (parts: readonly string[]): string => {
     if (parts.length <= PG_CONCAT_ARGS) return `concat_ws(E'\\t', ${parts.join(', ')})`;
     const groups: string[] = [];

@@ -54,11 +54,14 @@ describe('pairForms', () => {
 });
 
 describe('rowTextExpression', () => {
-  it('writes text with its byte length and NULL as N; MySQL skips the NULL test for NOT NULL columns', () => {
+  it('writes text with its byte length and NULL as N, and skips the NULL test for NOT NULL columns', () => {
     const cols = [col({ name: 'id', type: 'integer', nativeType: 'int', form: { kind: 'number', trimScale: false }, nullable: false }), col({ nativeType: 'varchar(64)' })];
     expect(rowTextExpression('mysql', cols)).toBe("CONCAT_WS(CHAR(9), `id`, IFNULL(CONCAT(LENGTH(`v`), ':', `v`), 'N'))");
-    // PostgreSQL guards every field: concat_ws would skip a NULL, and the fields after it would move.
-    expect(rowTextExpression('postgres', cols)).toBe(`concat_ws(E'\\t', COALESCE("id"::text, 'N'), COALESCE(octet_length("v"::text)::text || ':' || "v"::text, 'N'))`);
+    // concat_ws would skip a NULL, and the fields after it would move. A number goes to concat_ws
+    // as it is: concat_ws writes it as ::text would.
+    expect(rowTextExpression('postgres', cols)).toBe(`concat_ws(E'\\t', "id", COALESCE(octet_length("v"::text)::text || ':' || "v"::text, 'N'))`);
+    const nullableId = [{ ...cols[0]!, nullable: true }];
+    expect(rowTextExpression('postgres', nullableId)).toBe(`concat_ws(E'\\t', COALESCE("id"::text, 'N'))`);
   });
 
   it('writes a field that may be longer than LONG_FIELD_BYTES as # and its MD5 when it is', () => {
@@ -67,7 +70,7 @@ describe('rowTextExpression', () => {
       "CONCAT_WS(CHAR(9), IF(LENGTH(`v`) > 256, CONCAT('#', MD5(`v`)), CONCAT(LENGTH(`v`), ':', `v`)))",
     );
     expect(rowTextExpression('postgres', long)).toBe(
-      `concat_ws(E'\\t', COALESCE(CASE WHEN octet_length("v"::text) > 256 THEN '#' || md5("v"::text) ELSE octet_length("v"::text)::text || ':' || "v"::text END, 'N'))`,
+      `concat_ws(E'\\t', CASE WHEN octet_length("v"::text) > 256 THEN '#' || md5("v"::text) ELSE octet_length("v"::text)::text || ':' || "v"::text END)`,
     );
     // varchar(64) holds at most 256 bytes: no test.
     expect(rowTextExpression('mysql', [col({ nativeType: 'varchar(64)', nullable: false })])).not.toContain('MD5');
