@@ -56,10 +56,11 @@ describe('pairForms', () => {
 describe('rowTextExpression', () => {
   it('writes text with its byte length and NULL as N, and skips the NULL test for NOT NULL columns', () => {
     const cols = [col({ name: 'id', type: 'integer', nativeType: 'int', form: { kind: 'number', trimScale: false }, nullable: false }), col({ nativeType: 'varchar(64)' })];
-    expect(rowTextExpression('mysql', cols)).toBe("CONCAT_WS(CHAR(9), `id`, IFNULL(CONCAT(LENGTH(`v`), ':', `v`), 'N'))");
+    // Text is two fields, its length (N when NULL) and itself, which CONCAT_WS skips when NULL.
+    expect(rowTextExpression('mysql', cols)).toBe("CONCAT_WS(CHAR(9), `id`, IFNULL(LENGTH(`v`), 'N'), `v`)");
     // concat_ws would skip a NULL, and the fields after it would move. A number goes to concat_ws
     // as it is: concat_ws writes it as ::text would.
-    expect(rowTextExpression('postgres', cols)).toBe(`concat_ws(E'\\t', "id", COALESCE(octet_length("v"::text)::text || ':' || "v"::text, 'N'))`);
+    expect(rowTextExpression('postgres', cols)).toBe(`concat_ws(E'\\t', "id", COALESCE(octet_length("v"::text)::text, 'N'), "v"::text)`);
     const nullableId = [{ ...cols[0]!, nullable: true }];
     expect(rowTextExpression('postgres', nullableId)).toBe(`concat_ws(E'\\t', COALESCE("id"::text, 'N'))`);
   });
@@ -67,10 +68,11 @@ describe('rowTextExpression', () => {
   it('writes a field that may be longer than LONG_FIELD_BYTES as # and its MD5 when it is', () => {
     const long = [col({ nativeType: 'text', nullable: false })];
     expect(rowTextExpression('mysql', long)).toBe(
-      "CONCAT_WS(CHAR(9), IF(LENGTH(`v`) > 256, CONCAT('#', MD5(`v`)), CONCAT(LENGTH(`v`), ':', `v`)))",
+      "CONCAT_WS(CHAR(9), IF(LENGTH(`v`) > 256, '#', LENGTH(`v`)), IF(LENGTH(`v`) > 256, MD5(`v`), `v`))",
     );
     expect(rowTextExpression('postgres', long)).toBe(
-      `concat_ws(E'\\t', CASE WHEN octet_length("v"::text) > 256 THEN '#' || md5("v"::text) ELSE octet_length("v"::text)::text || ':' || "v"::text END)`,
+      `concat_ws(E'\\t', CASE WHEN octet_length("v"::text) > 256 THEN '#' ELSE octet_length("v"::text)::text END, ` +
+        `CASE WHEN octet_length("v"::text) > 256 THEN md5("v"::text) ELSE "v"::text END)`,
     );
     // varchar(64) holds at most 256 bytes: no test.
     expect(rowTextExpression('mysql', [col({ nativeType: 'varchar(64)', nullable: false })])).not.toContain('MD5');
@@ -80,15 +82,17 @@ describe('rowTextExpression', () => {
   it('joins more fields than a PostgreSQL function takes in nested groups', () => {
     const many = Array.from({ length: 200 }, (_, i) => col({ name: `c${i}`, nativeType: 'varchar(5)' }));
     const text = rowTextExpression('postgres', many);
-    // 200 fields: three groups of at most 90, joined by one more concat_ws.
-    expect(text.match(/concat_ws\(/g)).toHaveLength(4);
-    expect(text.startsWith(`concat_ws(E'\\t', concat_ws(E'\\t', COALESCE(octet_length("c0"::text)`)).toBe(true);
+    // 200 columns of two arguments each: five groups of 45 columns (90 arguments), joined by one
+    // more concat_ws; no group ends between a column's length and its text.
+    expect(text.match(/concat_ws\(/g)).toHaveLength(6);
+    expect(text.startsWith(`concat_ws(E'\\t', concat_ws(E'\\t', COALESCE(octet_length("c0"::text)::text, 'N'), "c0"::text`)).toBe(true);
+    expect(text).toContain(`"c44"::text), concat_ws(E'\\t', COALESCE(octet_length("c45"::text)::text, 'N'), "c45"::text`);
     expect(text).toContain('"c199"');
   });
 
   it('converts MySQL text that is not utf8mb4 before hashing its bytes', () => {
     expect(rowTextExpression('mysql', [col({ collation: 'latin1_swedish_ci', nativeType: 'varchar(20)', nullable: false })])).toBe(
-      "CONCAT_WS(CHAR(9), CONCAT(LENGTH(CONVERT(`v` USING utf8mb4)), ':', CONVERT(`v` USING utf8mb4)))",
+      "CONCAT_WS(CHAR(9), LENGTH(CONVERT(`v` USING utf8mb4)), CONVERT(`v` USING utf8mb4))",
     );
   });
 });
