@@ -8,15 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DiffOptions } from '../../src/index.ts';
 import type { DiffEvent } from '../../src/types.ts';
 import { collectDiff } from './collect.ts';
-import { createTestDb, type EngineName, type TestDb } from './harness.ts';
+import { PAIRINGS, createTestDb, type EngineName, type TestDb } from './harness.ts';
 import { byteOrder, createTable, type Literal } from './rows.ts';
-
-const PAIRINGS: [EngineName, EngineName][] = [
-  ['postgres', 'postgres'],
-  ['mariadb', 'mariadb'],
-  ['postgres', 'mariadb'],
-  ['mariadb', 'postgres'],
-];
 
 /** Skewed keys: a dense run (even numbers, leaving room for right-only keys), a sparse run, negatives and a tail of huge values up to 2^62. */
 function skewedKeys(): bigint[] {

@@ -25,6 +25,14 @@ export interface TestDb {
 
 export const ENGINES: EngineName[] = ['postgres', 'mariadb'];
 
+/** Every ordered pair of engines: each same-engine pairing and both directions across them. */
+export const PAIRINGS: readonly [EngineName, EngineName][] = [
+  ['postgres', 'postgres'],
+  ['mariadb', 'mariadb'],
+  ['postgres', 'mariadb'],
+  ['mariadb', 'postgres'],
+];
+
 function uniqueName(): string {
   return `reckon_t_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
 }

@@ -8,14 +8,7 @@ import type { DiffOptions } from '../../src/diff/diff-tables.ts';
 import { openSource } from '../../src/sources/connect.ts';
 import type { Source } from '../../src/sources/source.ts';
 import { collectDiff } from './collect.ts';
-import { createTestDb, type EngineName, type TestDb } from './harness.ts';
-
-const PAIRINGS: [EngineName, EngineName][] = [
-  ['postgres', 'postgres'],
-  ['mariadb', 'mariadb'],
-  ['postgres', 'mariadb'],
-  ['mariadb', 'postgres'],
-];
+import { PAIRINGS, createTestDb, type EngineName, type TestDb } from './harness.ts';
 
 const ROWS = 6000;
 

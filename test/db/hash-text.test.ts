@@ -10,14 +10,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../src/demo/drift.ts';
 import { collectDiff } from './collect.ts';
-import { createTestDb, type EngineName, type TestDb } from './harness.ts';
-
-const PAIRINGS: [EngineName, EngineName][] = [
-  ['postgres', 'mariadb'],
-  ['mariadb', 'postgres'],
-  ['mariadb', 'mariadb'],
-  ['postgres', 'postgres'],
-];
+import { PAIRINGS, createTestDb, type EngineName, type TestDb } from './harness.ts';
 
 const ROWS = 400;
 const TOKENS = ['\t', '\n', '\\', '\\N', 'N', '#', ':', '3:', '0', '12', ' ', 'é', '😀', 'a', 'B', '\r', "'", '"'];

@@ -8,15 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DiffOptions, SideSpec } from '../../src/index.ts';
 import type { DiffEvent } from '../../src/types.ts';
 import { collectDiff } from './collect.ts';
-import { createTestDb, type EngineName, type TestDb } from './harness.ts';
+import { PAIRINGS, createTestDb, type EngineName, type TestDb } from './harness.ts';
 import { byteOrder, createTable, type Literal } from './rows.ts';
-
-const PAIRINGS: [EngineName, EngineName][] = [
-  ['postgres', 'postgres'],
-  ['mariadb', 'mariadb'],
-  ['postgres', 'mariadb'],
-  ['mariadb', 'postgres'],
-];
 
 /** Text key column types per engine: the default plus a collation that is not byte order. */
 const TEXT_KEY_TYPES: Record<EngineName, string[]> = {

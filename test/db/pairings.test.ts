@@ -1,13 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDb, type EngineName, type TestDb } from './harness.ts';
+import { PAIRINGS, createTestDb, type EngineName, type TestDb } from './harness.ts';
 import { collectDiff } from './collect.ts';
-
-const PAIRINGS: [EngineName, EngineName][] = [
-  ['postgres', 'postgres'],
-  ['mariadb', 'mariadb'],
-  ['postgres', 'mariadb'],
-  ['mariadb', 'postgres'],
-];
 
 const DDL: Record<EngineName, string> = {
   postgres: 'CREATE TABLE orders (id bigint PRIMARY KEY, customer text, amount numeric(12,2), placed timestamptz)',
