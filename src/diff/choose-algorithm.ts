@@ -3,7 +3,7 @@
  * hashing is worth a try. Only `auto` falls back; an explicit `hash` or `digest` is always
  * honoured, because rows whose hashes differ for any reason are read and compared value by value.
  */
-import { concatLimits, pgRecordDigest, RECORD_DIGEST_MIN_VERSION, rowDigestExpression, rowHashExpression, type RangeHash } from '../sources/hash-dialect.ts';
+import { concatLimits, pgRecordDigest, pgRecordHash, RECORD_DIGEST_MIN_VERSION, recordHashForm, rowDigestExpression, rowHashExpression, type RangeHash } from '../sources/hash-dialect.ts';
 import { isCanonicalForm, pairForms, rowTextBytes, rowTextExpression, type HashColumn } from '../sources/row-text.ts';
 import type { Source } from '../sources/source.ts';
 import type { ColumnInfo, DiffAlgorithm, LogicalType, TableInfo } from '../types.ts';
@@ -63,7 +63,19 @@ function rangeHashes(
     },
     rowsPerRange: DEFAULT_ROWS_PER_RANGE,
   };
-  if (leftEngine === 'postgres' && rightEngine === 'postgres') return sums;
+  if (leftEngine === 'postgres' && rightEngine === 'postgres') {
+    if (!recordHashes(servers, cols)) return sums;
+    // Each type's own hash, keys included (a sum without them would not see a row move to
+    // another key), with the NULL tests of both sides so the two records keep one shape.
+    const both = (side: HashColumn[], other: HashColumn[]) => side.map((c, i) => ({ ...c, nullable: c.nullable || other[i]!.nullable }));
+    return {
+      hash: {
+        left: { aggregate: 'sum', row: pgRecordHash(both(cols.left, cols.right)) },
+        right: { aggregate: 'sum', row: pgRecordHash(both(cols.right, cols.left)) },
+      },
+      rowsPerRange: DEFAULT_ROWS_PER_RANGE,
+    };
+  }
   const bounded = (engine: Source['engine'], s: ServerInfo | undefined) =>
     engine === 'postgres' || (s?.serverProduct === 'mariadb' && (s.serverVersion ?? 0) >= CONCAT_MIN_MARIADB);
   const ordered = plan.keys.every((k) => [k.left, k.right].every((c) => ORDERED_KEY_TYPES.has(c.logicalType) && !/^bit\b/i.test(c.nativeType)));
@@ -78,6 +90,18 @@ function rangeHashes(
     textBytes,
   });
   return { hash: { left: concat(leftEngine, cols.left), right: concat(rightEngine, cols.right) }, rowsPerRange: limits.rowsPerRange };
+}
+
+/**
+ * Both PostgreSQL servers have hash_record_extended, and each column pair is hashed alike by it
+ * (recordHashForm): elsewhere equal rows would hash apart and every row be read again.
+ */
+function recordHashes(servers: { left?: ServerInfo; right?: ServerInfo }, cols: { left: HashColumn[]; right: HashColumn[] }): boolean {
+  return (
+    (servers.left?.serverVersion ?? 0) >= RECORD_DIGEST_MIN_VERSION &&
+    (servers.right?.serverVersion ?? 0) >= RECORD_DIGEST_MIN_VERSION &&
+    cols.left.every((c, i) => recordHashForm(c) === recordHashForm(cols.right[i]!))
+  );
 }
 
 function hashColumn(c: ColumnInfo, form: HashColumn['form'], asBytes: boolean): HashColumn {
@@ -131,11 +155,7 @@ export function chooseAlgorithm(
   // Elsewhere the digest is the MD5 of the row's text on both sides, which costs the servers more
   // CPU than streaming costs reckon on a fast link: only asked for.
   const keyCount = plan.keys.length;
-  const recordDigest =
-    leftEngine === 'postgres' &&
-    rightEngine === 'postgres' &&
-    (servers.left?.serverVersion ?? 0) >= RECORD_DIGEST_MIN_VERSION &&
-    (servers.right?.serverVersion ?? 0) >= RECORD_DIGEST_MIN_VERSION;
+  const recordDigest = leftEngine === 'postgres' && rightEngine === 'postgres' && recordHashes(servers, cols);
   // Both sides test for NULL where either side may hold one, so the two records keep one shape.
   const digestColumns = (side: HashColumn[], other: HashColumn[]) =>
     side.slice(keyCount).map((c, i) => ({ ...c, nullable: c.nullable || other[keyCount + i]!.nullable }));

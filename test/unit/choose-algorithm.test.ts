@@ -27,6 +27,24 @@ describe('chooseAlgorithm', () => {
     expect(c.digest).toEqual({ left: expected, right: expected });
   });
 
+  it('sums record hashes over ranges between two PostgreSQL 14+ servers, keys included, where each column pair hashes alike', () => {
+    const c = chooseAlgorithm('hash', plan, 'postgres', 'postgres', 1_000_000, v15);
+    const expected = `hash_record_extended(ROW("id", "amount", ("amount" IS NULL), ("note"::text COLLATE "C"), ("note" IS NULL)), 0)`;
+    expect(c.hash).toEqual({ left: { aggregate: 'sum', row: expected }, right: { aggregate: 'sum', row: expected } });
+    // Integers of any width hash alike; a bigint beside a numeric, or a uuid beside its text, do not:
+    // those are hashed as text, digests too.
+    const widths: Plan = { ...plan, keys: [pair(col('id', 'integer', 'bigint', false), col('id', 'integer', 'integer', false))] };
+    expect(JSON.stringify(chooseAlgorithm('hash', widths, 'postgres', 'postgres', 1_000_000, v15).hash)).toContain('hash_record_extended');
+    for (const [l, r] of [
+      [col('id', 'integer', 'bigint', false), col('id', 'decimal', 'numeric(20,0)', false)],
+      [col('id', 'uuid', 'uuid', false), col('id', 'text', 'character varying(36)', false)],
+    ]) {
+      const mixed = chooseAlgorithm('auto', { ...plan, keys: [pair(l!, r!)] }, 'postgres', 'postgres', 1_000_000, v15);
+      expect(JSON.stringify(mixed.hash)).toContain('hashtextextended');
+      expect(mixed.digest.left).toContain('hashtextextended');
+    }
+  });
+
   it('streams small tables whatever the engines', () => {
     expect(chooseAlgorithm('auto', plan, 'postgres', 'postgres', 10_000, v15)).toMatchObject({ algorithm: 'stream' });
     expect(chooseAlgorithm('auto', plan, 'postgres', 'postgres', null, v15)).toMatchObject({ algorithm: 'stream' });
