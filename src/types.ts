@@ -79,6 +79,12 @@ export interface KeyRange {
   to?: Key;
   /** Rows with key > this bound (exclusive); used to resume after the last key read. */
   after?: Key;
+  /**
+   * Only rows inside one of these key intervals (each `from` inclusive, `to` exclusive, an absent
+   * bound unbounded), on top of the bounds above: the small pieces of a range that hash mode found
+   * differing, read by one statement.
+   */
+  parts?: { from?: Key; to?: Key }[];
 }
 
 /** A row that exists on one side only. */

@@ -43,8 +43,9 @@ const ORDERED_KEY_TYPES = new Set<LogicalType>(['integer', 'decimal', 'date', 't
 const DEFAULT_ROWS_PER_RANGE = 10_000;
 
 /**
- * How each side folds a key range (see RangeHash). Two PostgreSQL servers sum hashtextextended,
- * which costs them less than an MD5 of the text. Elsewhere both sides join the range's row texts
+ * How each side folds a key range (see RangeHash). Two PostgreSQL servers sum record hashes by
+ * type (14+, where every column pair hashes alike) or hashtextextended of the text, either cheaper
+ * for them than an MD5; sums also let hash mode group a range in buckets. Elsewhere both sides join the range's row texts
  * under one MD5, a third less than an MD5 and a sum per row cost MariaDB, where the server can bound
  * the join (MariaDB 10.3.3+ or PostgreSQL), and where both engines keep the keys in one index order:
  * with text keys two collations could read a range in two orders, and no range would ever agree.

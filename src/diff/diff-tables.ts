@@ -11,7 +11,7 @@ import type { ScanRequest, Source } from '../sources/source.ts';
 import type { DiffAlgorithm, DiffEvent, DiffProgress, DiffSummary, Key, KeyRange, LogicalType } from '../types.ts';
 import { keyComparator, keyOrderFor } from './compare-keys.ts';
 import { chooseAlgorithm } from './choose-algorithm.ts';
-import { planHashRanges } from './hash-ranges.ts';
+import { planHashRanges, type PlannedRange } from './hash-ranges.ts';
 import { digestMergeBatches, type SidePair } from './digest-merge.ts';
 import { measuredMergeBatches } from './measured-merge.ts';
 import { eventShape, type EventShape } from './event-shape.ts';
@@ -261,7 +261,7 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
       const noDigest = 'digests need a second connection to a server held to one (reckon_connections=1): streaming instead';
       let ran = choice.algorithm === 'digest' && !overlap ? 'stream' : choice.algorithm;
       opts.onAlgorithm?.(ran === choice.algorithm ? { algorithm: choice.algorithm, reason: choice.reason } : { algorithm: ran, reason: noDigest });
-      let ranges: KeyRange[];
+      let ranges: PlannedRange[];
       let measure = false;
       const canonicalKey = (raw: readonly (string | null)[]): Key | null => {
         const key = raw.slice(0, keyLength).map((v, i) => leftNorms[i]!(v));
@@ -311,6 +311,11 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
           retries,
           onRetry: (side, attempt, error) => opts.onRetry?.({ side, attempt, error }),
           beforeHashing: dropEarly,
+          onBuckets: (share) =>
+            opts.onAlgorithm?.({
+              algorithm: 'hash',
+              reason: `a sample found differences in most ranges but in only ${(share * 100).toFixed(1)}% of their small buckets: hashing the table in buckets, reading only the rows of those that differ`,
+            }),
         }).catch(async (err: unknown) => {
           await dropEarly();
           throw err;
@@ -367,12 +372,13 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
         };
       };
       const measured = {};
-      const tasks = ranges.map((range, i) => () => {
+      const rangeTask = (range: KeyRange, i: number): AsyncIterable<MergeEvent[]> => {
         // Full rows of the range after a settled key, or the whole range when there is none.
         const streamRest = (after?: Key) => (after === undefined && i === 0 ? wholeTable() : undefined) ?? rows(rest(range, after));
         // Hash mode's leftover ranges are read by digests (rows fetched beside the digest scan)
         // where reads may overlap, else streamed.
-        if ((ran === 'stream' || !overlap) && !measure) {
+        // The buckets of a bucket pass are a few rows each: their rows are read, not digested.
+        if (((ran === 'stream' || !overlap) && !measure) || range.parts) {
           const sides = streamRest();
           return mergeJoinBatches(sides.left, sides.right, merge, rangeCounts[i]);
         }
@@ -399,7 +405,17 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
           },
           rangeCounts[i],
         );
-      });
+      };
+      // A range of the bucket pass arrives when its buckets are hashed (null: none of them differ),
+      // so its rows are read while later buckets are still being hashed.
+      const tasks = ranges.map((planned, i) => () =>
+        planned instanceof Promise
+          ? (async function* () {
+              const range = await planned;
+              if (range) yield* rangeTask(range, i);
+            })()
+          : rangeTask(planned, i),
+      );
 
       const counts = { left_only: 0, right_only: 0, changed: 0 };
       const shaped = form(shape);

@@ -197,6 +197,18 @@ export function rangeConditions(engine: Engine, cols: readonly KeyColumn[], rang
   if (range.from) conds.push(keyPredicate(engine, cols, range.from, '>=', params));
   if (range.after) conds.push(keyPredicate(engine, cols, range.after, '>', params));
   if (range.to) conds.push(keyPredicate(engine, cols, range.to, '<', params));
+  if (range.parts) {
+    if (range.parts.length === 0) conds.push('1 = 0');
+    else {
+      const each = range.parts.map((p) => {
+        const bounds: string[] = [];
+        if (p.from) bounds.push(keyPredicate(engine, cols, p.from, '>=', params));
+        if (p.to) bounds.push(keyPredicate(engine, cols, p.to, '<', params));
+        return bounds.length === 0 ? '1 = 1' : bounds.join(' AND ');
+      });
+      conds.push(each.length === 1 ? each[0]! : `(${each.map((e) => `(${e})`).join(' OR ')})`);
+    }
+  }
   return conds;
 }
 
@@ -305,8 +317,30 @@ export function buildScanQuery(engine: Engine, req: ScanRequest, limit?: number,
       : engine === 'mysql' && req.packValues && mysqlCanPack(req.columns)
         ? [...keys, req.packValues === 'bytes' ? mysqlPackedBytes(values, req.columns) : mysqlPackedText(values, req.columns)]
         : [...keys, ...values];
-  const conds = rangeConditions(engine, req.keyColumns, req.range, req.where, params);
+  // PostgreSQL plans a list of many key intervals (KeyRange.parts) ORed together as one bitmap
+  // scan per interval, for five times the CPU of a join to the list: one index scan per interval.
+  const parts = req.range.parts;
+  const partsJoin =
+    engine === 'postgres' && parts && parts.length > 1 && req.keyColumns.length === 1 && req.keyColumns[0]!.type === 'integer' && parts.every((p) => p.to);
+  const conds = rangeConditions(engine, req.keyColumns, partsJoin ? { ...req.range, parts: undefined } : req.range, req.where, params);
   if (req.keys) conds.push(keyListCondition(engine, req.keyColumns, req.keys, params));
+  if (partsJoin) {
+    // LATERAL fixes the plan's shape, the list outside and an index scan per interval inside,
+    // whatever the planner estimates for a bound it cannot see.
+    const k = keyExpression(engine, req.keyColumns[0]!);
+    const list = (vals: string[]) => `ARRAY[${vals.map((v) => params.add(v, 'integer')).join(', ')}]::int8[]`;
+    const los = list(parts.map((p) => p.from?.[0] ?? '-9223372036854775808'));
+    const his = list(parts.map((p) => p.to![0]!));
+    conds.push(`${k} >= reckon_parts.reckon_lo`, `${k} < reckon_parts.reckon_hi`);
+    const inner = `SELECT ${select[0]} AS reckon_k0${select.slice(1).map((e) => `, ${e}`).join('')} FROM ${qualifiedTable(engine, req.table)} WHERE ${conds.join(' AND ')} OFFSET 0`;
+    return {
+      text:
+        `SELECT reckon_s.* FROM unnest(${los}, ${his}) AS reckon_parts(reckon_lo, reckon_hi) CROSS JOIN LATERAL (${inner}) reckon_s ` +
+        `ORDER BY reckon_s.reckon_k0` +
+        (limit !== undefined ? ` LIMIT ${Math.floor(limit)}` : ''),
+      values: params.values,
+    };
+  }
   const text =
     `SELECT ${select.join(', ')} FROM ${qualifiedTable(engine, req.table)}` +
     (conds.length ? ` WHERE ${conds.join(' AND ')}` : '') +

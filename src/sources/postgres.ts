@@ -30,7 +30,11 @@ const SESSION_SETUP =
   "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 3; SET bytea_output = 'hex'; " +
   // Sources are only ever read: make every transaction on the session read-only, so not even a
   // user's --where can change the data.
-  'SET default_transaction_read_only = on; SET standard_conforming_strings = on';
+  'SET default_transaction_read_only = on; SET standard_conforming_strings = on; ' +
+  // reckon's statements are key-ordered scans and small aggregates: JIT compiling their
+  // expressions costs the server more than it saves them, and its estimates are the planner's, which
+  // a list of key intervals (KeyRange.parts) overstates a thousandfold.
+  'SET jit = off';
 
 const loadPg = lazyRequirePg<typeof pg>();
 const loadQueryStream = lazyRequire<typeof QueryStream>('pg-query-stream');

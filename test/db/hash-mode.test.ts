@@ -230,7 +230,10 @@ describe('auto', () => {
       CREATE TABLE denser (id int PRIMARY KEY, v int);
       INSERT INTO denser SELECT g, CASE WHEN g % 10 = 3 THEN -1 ELSE g % 97 END FROM generate_series(1, ${BIG}) g WHERE g % 1000 <> 7;
       INSERT INTO denser VALUES (${BIG + 1}, 0);
-      CREATE TABLE small (id int PRIMARY KEY, v int); INSERT INTO small SELECT g, g FROM generate_series(1, 100) g; ANALYZE small`);
+      CREATE TABLE small (id int PRIMARY KEY, v int); INSERT INTO small SELECT g, g FROM generate_series(1, 100) g; ANALYZE small;
+      CREATE TABLE scattered (id int PRIMARY KEY, v int);
+      INSERT INTO scattered SELECT g, CASE WHEN g % 100 = 0 THEN -1 ELSE g % 97 END FROM generate_series(1, ${BIG}) g WHERE g % 1000 <> 7;
+      INSERT INTO scattered VALUES (${BIG + 5}, 1), (${BIG + 40}, 2); ANALYZE scattered`);
     await maria.exec(`CREATE TABLE big (id int PRIMARY KEY, v int, f double);
       INSERT INTO big SELECT seq, seq % 97, seq / 8.0 FROM seq_1_to_${BIG}; ANALYZE TABLE big;
       CREATE TABLE sparse (id int PRIMARY KEY, v int);
@@ -293,6 +296,26 @@ describe('auto', () => {
     });
     expect(r.seen.map((s) => s.algorithm)).toEqual(['hash']);
     expect(r.summary).toMatchObject({ identical: true, left_rows: BIG, right_rows: BIG, algorithm: 'hash' });
+  });
+
+  it('hashes small buckets when a sample finds a difference in every range but few in its buckets, with the streaming answer', async () => {
+    // A difference every 100 rows: every probe of 400 rows differs, about one bucket of 16 rows in six.
+    const sides = { left: { url: pg.url, table: pg.table('big') }, right: { url: pg.url, table: pg.table('scattered') }, columns: ['v'] };
+    const stream = await collectDiff({ ...sides, algorithm: 'stream' });
+    const r = await run({ ...sides, hashRanges: { topRows: 2000, leafRows: 400 } });
+    expect(r.seen.map((s) => s.algorithm)).toEqual(['hash', 'hash']);
+    expect(r.seen[1]!.reason).toMatch(/in only \d+\.\d% of their small buckets/);
+    expect(r.events).toEqual(stream.events);
+    expect(r.summary).toMatchObject({
+      algorithm: 'hash',
+      changed: BIG / 100,
+      left_only: BIG / 1000,
+      right_only: 2,
+      left_rows: BIG,
+      right_rows: BIG - BIG / 1000 + 2,
+    });
+    // Only the differing buckets' rows were read: a sixth of the table, not all of it.
+    expect(r.summary.bytes_received.right).toBeLessThan(stream.summary.bytes_received.right / 3);
   });
 
   it('gives up hashing when a first sample differs nearly everywhere, with the right answer', async () => {
