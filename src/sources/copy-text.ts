@@ -46,62 +46,87 @@ export class CopyTextParser {
     private readonly skip = 0,
   ) {}
 
+  /** Position of the next backslash at or after `from` in the text being parsed (-1: none). */
+  private escape = -1;
+  private escapeText = '';
+
+  /** Whether `s[from, end)` holds a backslash; lines are asked in order, so the text is scanned once. */
+  private hasEscape(s: string, from: number, end: number): boolean {
+    if (this.escapeText !== s || (this.escape >= 0 && this.escape < from)) {
+      this.escapeText = s;
+      this.escape = s.indexOf('\\', from);
+    }
+    return this.escape >= 0 && this.escape < end;
+  }
+
   /**
    * The row as its keys and its values' text as sent, still escaped (packed-values.ts reads the
    * same escapes, so a NULL or a tab in a value keeps the row packed); undefined when a key holds
    * an escape, for the row to be decoded field by field.
    */
-  private packed(line: string): RawRow | undefined {
+  private packed(s: string, start: number, end: number): RawRow | undefined {
     const k = this.keyCount!;
-    let at = this.skip - 1;
+    let at = start - 1;
     for (let i = 0; i < k; i++) {
-      at = line.indexOf('\t', at + 1);
-      if (at < 0) return undefined;
+      at = s.indexOf('\t', at + 1);
+      if (at < 0 || at >= end) return undefined;
     }
-    const escape = line.indexOf('\\', this.skip);
-    if (escape >= 0 && escape < at) return undefined;
-    const row: RawRow = k === 1 ? [line.slice(this.skip, at)] : tabFields(line, this.skip, at);
-    row.push(line.slice(at + 1));
+    if (this.hasEscape(s, start, at)) return undefined;
+    const row: RawRow = k === 1 ? [s.slice(start, at)] : tabFields(s, start, at);
+    row.push(s.slice(at + 1, end));
     return row;
+  }
+
+  /** One line, `s[start, end)` without its newline, as a row. */
+  private row(s: string, start: number, end: number, pack: boolean): RawRow {
+    if (pack) {
+      const row = this.packed(s, start, end);
+      if (row) return row;
+    }
+    const fields = tabFields(s, start, end);
+    if (fields.length !== this.width) {
+      throw new Error(`COPY row has ${fields.length} fields, expected ${this.width}`);
+    }
+    // Most rows hold no NULL and no escape: one scan of the text settles it.
+    if (!this.hasEscape(s, start, end)) return fields;
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i]!;
+      if (f.length >= 2 && f.charCodeAt(0) === 92) {
+        fields[i] = f === '\\N' ? null : unescapeField(f);
+      } else if (f.includes('\\')) {
+        fields[i] = unescapeField(f);
+      }
+    }
+    return fields;
   }
 
   /** The complete rows in `data` (plus what was left over from the previous buffer). */
   push(data: Buffer): RawRow[] {
-    const buf = this.rest ? Buffer.concat([this.rest, data]) : data;
-    const last = buf.lastIndexOf(NEWLINE);
+    const last = data.lastIndexOf(NEWLINE);
     if (last < 0) {
-      this.rest = buf;
+      this.rest = this.rest ? Buffer.concat([this.rest, data]) : data;
       return [];
     }
-    this.rest = last + 1 < buf.length ? buf.subarray(last + 1) : undefined;
-    // A newline byte never occurs inside a multi-byte UTF-8 character, so cutting there is safe.
-    const lines = buf.toString('utf8', 0, last).split('\n');
-    const rows: RawRow[] = new Array(lines.length);
+    const rows: RawRow[] = [];
     const pack = this.keyCount !== undefined && this.width > this.keyCount + 1;
-    for (let r = 0; r < lines.length; r++) {
-      const line = lines[r]!;
-      if (pack) {
-        const row = this.packed(line);
-        if (row) {
-          rows[r] = row;
-          continue;
-        }
-      }
-      const fields = tabFields(line, this.skip);
-      if (fields.length !== this.width) {
-        throw new Error(`COPY row has ${fields.length} fields, expected ${this.width}`);
-      }
-      rows[r] = fields;
-      // Most rows hold no NULL and no escape: one scan of the line settles it.
-      if (line.indexOf('\\') < 0) continue;
-      for (let i = 0; i < fields.length; i++) {
-        const f = fields[i]!;
-        if (f.length >= 2 && f.charCodeAt(0) === 92) {
-          fields[i] = f === '\\N' ? null : unescapeField(f);
-        } else if (f.includes('\\')) {
-          fields[i] = unescapeField(f);
-        }
-      }
+    const skip = this.skip;
+    let from = 0;
+    if (this.rest) {
+      // The row cut by the previous buffer: only its own bytes are joined, not the whole buffer.
+      const first = data.indexOf(NEWLINE);
+      const line = Buffer.concat([this.rest, data.subarray(0, first)]).toString('utf8');
+      rows.push(this.row(line, skip, line.length, pack));
+      from = first + 1;
+    }
+    this.rest = last + 1 < data.length ? data.subarray(last + 1) : undefined;
+    if (from > last) return rows;
+    // A newline byte never occurs inside a multi-byte UTF-8 character, so cutting there is safe.
+    // Lines are cut by indexOf in the decoded text: no string and no array per line.
+    const s = data.toString('utf8', from, last + 1);
+    for (let start = 0; start < s.length; ) {
+      const end = s.indexOf('\n', start);
+      rows.push(this.row(s, start + skip, end, pack));
+      start = end + 1;
     }
     return rows;
   }
