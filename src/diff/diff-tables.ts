@@ -164,6 +164,12 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
       // Where they differ (real beside double precision, bytes beside text) one text can mean two
       // values, so those columns are made canonical as they are read, like keys, and compared as is.
       const eager = leftNorms.flatMap((n, i) => (i < keyLength || n !== rightNorms[i] ? [i] : []));
+      // PostgreSQL writes its integers in canonical form already (a minus or nothing, no leading
+      // zero): keys of those types are taken as sent, a fifth of what reading a key costs reckon.
+      const sentCanonical = (engine: string, c: { logicalType: string; nativeType: string }) =>
+        engine === 'postgres' && c.logicalType === 'integer' && /^(smallint|integer|bigint|int2|int4|int8)$/.test(c.nativeType.toLowerCase());
+      const leftEager = eager.filter((i) => !(i < keyLength && sentCanonical(leftSource.engine, plan.keys[i]!.left)));
+      const rightEager = eager.filter((i) => !(i < keyLength && sentCanonical(rightSource.engine, plan.keys[i]!.right)));
       const asRead: Normalizer = (v) => v as string | null;
       const leftLate = leftNorms.map((n, i) => (eager.includes(i) ? asRead : n));
       const rightLate = rightNorms.map((n, i) => (eager.includes(i) ? asRead : n));
@@ -246,8 +252,8 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
 
       const onRetry = (side: 'left' | 'right') => (attempt: number, error: Error) => opts.onRetry?.({ side, attempt, error });
       const rows = (range: KeyRange, extra: Partial<ScanRequest> = {}) => ({
-        left: normalizedScan(leftSource, { ...request('left', range), ...extra }, leftNorms, eager, retries, onRetry('left')),
-        right: normalizedScan(rightSource, { ...request('right', range), ...extra }, rightNorms, eager, retries, onRetry('right')),
+        left: normalizedScan(leftSource, { ...request('left', range), ...extra }, leftNorms, leftEager, retries, onRetry('left')),
+        right: normalizedScan(rightSource, { ...request('right', range), ...extra }, rightNorms, rightEager, retries, onRetry('right')),
       });
 
       const choice = chooseAlgorithm(opts.algorithm ?? 'auto', plan, leftSource.engine, rightSource.engine, estimate, {

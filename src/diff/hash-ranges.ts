@@ -339,7 +339,7 @@ export async function planHashRanges(left: HashSide, right: HashSide, opts: Hash
     // Buckets sum their rows' hashes in whatever order the server groups them: `sum` hashes only.
     const summed = left.request.hash.aggregate === 'sum' && right.request.hash.aggregate === 'sum';
     if (opts.mode === 'auto' && summed && lo > -BUCKET_KEY_LIMIT && hi < BUCKET_KEY_LIMIT) {
-      const rows = BigInt(estimate);
+      const rows = BigInt(Math.ceil(estimate));
       bucketWidth = (span * BigInt(BUCKET_ROWS) + rows - 1n) / rows;
       if (bucketWidth < 1n) bucketWidth = 1n;
     }
