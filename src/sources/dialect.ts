@@ -108,8 +108,9 @@ export function selectExpression(engine: Engine, name: string, type: LogicalType
     }
   }
   // The UTC wall time of the instant: the same text MySQL sends for DATETIME(6), so matching rows
-  // usually agree byte for byte and skip normalisation (the canonical form is unchanged).
-  if (type === 'timestamptz') return `(${id} AT TIME ZONE 'UTC')`;
+  // usually agree byte for byte and skip normalisation (the canonical form is unchanged). Sessions
+  // run in UTC (postgres.ts), so the plain cast is that wall time, without a zone lookup per row.
+  if (type === 'timestamptz') return `(${id})::timestamp`;
   return id;
 }
 
