@@ -3,7 +3,7 @@
  * hashing is worth a try. Only `auto` falls back; an explicit `hash` or `digest` is always
  * honoured, because rows whose hashes differ for any reason are read and compared value by value.
  */
-import { concatLimits, pgRecordDigest, pgRecordHash, RECORD_DIGEST_MIN_VERSION, recordHashForm, rowDigestExpression, rowHashExpression, type RangeHash } from '../sources/hash-dialect.ts';
+import { concatLimits, pgRecordDigest, RECORD_DIGEST_MIN_VERSION, recordHashForm, rowDigestExpression, rowHashExpression, type RangeHash } from '../sources/hash-dialect.ts';
 import { isCanonicalForm, pairForms, rowTextBytes, rowTextExpression, type HashColumn } from '../sources/row-text.ts';
 import type { Source } from '../sources/source.ts';
 import type { ColumnInfo, DiffAlgorithm, LogicalType, TableInfo } from '../types.ts';
@@ -43,9 +43,9 @@ const ORDERED_KEY_TYPES = new Set<LogicalType>(['integer', 'decimal', 'date', 't
 const DEFAULT_ROWS_PER_RANGE = 10_000;
 
 /**
- * How each side folds a key range (see RangeHash). Two PostgreSQL servers sum record hashes by
- * type (14+, where every column pair hashes alike) or hashtextextended of the text, either cheaper
- * for them than an MD5; sums also let hash mode group a range in buckets. Elsewhere both sides join the range's row texts
+ * How each side folds a key range (see RangeHash). Two PostgreSQL servers sum hashtextextended of
+ * each row's text, which costs them less than an MD5 of it, and sums let hash mode group a range
+ * in buckets. Elsewhere both sides join the range's row texts
  * under one MD5, a third less than an MD5 and a sum per row cost MariaDB, where the server can bound
  * the join (MariaDB 10.3.3+ or PostgreSQL), and where both engines keep the keys in one index order:
  * with text keys two collations could read a range in two orders, and no range would ever agree.
@@ -64,19 +64,8 @@ function rangeHashes(
     },
     rowsPerRange: DEFAULT_ROWS_PER_RANGE,
   };
-  if (leftEngine === 'postgres' && rightEngine === 'postgres') {
-    if (!recordHashes(servers, cols)) return sums;
-    // Each type's own hash, keys included (a sum without them would not see a row move to
-    // another key), with the NULL tests of both sides so the two records keep one shape.
-    const both = (side: HashColumn[], other: HashColumn[]) => side.map((c, i) => ({ ...c, nullable: c.nullable || other[i]!.nullable }));
-    return {
-      hash: {
-        left: { aggregate: 'sum', row: pgRecordHash(both(cols.left, cols.right)) },
-        right: { aggregate: 'sum', row: pgRecordHash(both(cols.right, cols.left)) },
-      },
-      rowsPerRange: DEFAULT_ROWS_PER_RANGE,
-    };
-  }
+  if (leftEngine === 'postgres' && rightEngine === 'postgres') return sums;
+
   const bounded = (engine: Source['engine'], s: ServerInfo | undefined) =>
     engine === 'postgres' || (s?.serverProduct === 'mariadb' && (s.serverVersion ?? 0) >= CONCAT_MIN_MARIADB);
   const ordered = plan.keys.every((k) => [k.left, k.right].every((c) => ORDERED_KEY_TYPES.has(c.logicalType) && !/^bit\b/i.test(c.nativeType)));
@@ -95,7 +84,8 @@ function rangeHashes(
 
 /**
  * Both PostgreSQL servers have hash_record_extended, and each column pair is hashed alike by it
- * (recordHashForm): elsewhere equal rows would hash apart and every row be read again.
+ * (recordHashForm): elsewhere equal rows would hash apart and every row be read again. For row
+ * digests only: range sums hash each row's text (see pgRecordDigest).
  */
 function recordHashes(servers: { left?: ServerInfo; right?: ServerInfo }, cols: { left: HashColumn[]; right: HashColumn[] }): boolean {
   return (

@@ -32,7 +32,7 @@ import { rowTextExpression, type HashColumn } from './row-text.ts';
  * 'a' alike.
  */
 export function rowDigestExpression(engine: Engine, columns: readonly HashColumn[], peer: Engine): string {
-  const text = rowTextExpression(engine, columns);
+  const text = rowTextExpression(engine, columns, engine === 'postgres' && peer === 'postgres');
   if (engine === 'postgres' && peer === 'postgres') return `hashtextextended((${text}) COLLATE "C", 0)`;
   return engine === 'postgres' ? `left(md5(${text}), 16)` : `LEFT(MD5(${text}), 16)`;
 }
@@ -266,19 +266,54 @@ export function buildKeysEveryQuery(
 }
 
 
-/** Types whose own PostgreSQL hash agrees with reckon's equality: equal values, equal hashes. */
-const TYPED_HASH = new Set<LogicalType>(['integer', 'decimal', 'float4', 'float8', 'boolean', 'uuid', 'date', 'time', 'timestamp', 'timestamptz', 'bytes']);
+/**
+ * Types whose own PostgreSQL hash agrees with reckon's equality (equal values, equal hashes) and
+ * reads the whole value: numeric digits, 8 float bytes, 16 uuid bytes, 4 date bytes, all bytes.
+ */
+const TYPED_HASH = new Set<LogicalType>(['integer', 'decimal', 'float4', 'float8', 'boolean', 'uuid', 'date', 'bytes']);
+
+function baseType(nativeType: string | undefined): string {
+  return (nativeType ?? '').toLowerCase().replace(/\(.*\)/, '').trim();
+}
 
 /**
- * What a column is hashed as inside a record (pgRecordHash): its type's own hash for the types
- * listed, text otherwise. Two columns whose forms differ hash equal values apart (a bigint and a
- * numeric 5, a uuid and its text), so a pair of tables is hashed by record only when every
- * column pair has one form; PostgreSQL's integer hashes agree across widths, and so do its float hashes.
+ * Whether a column goes into a record hash by its type's own hash. Not a bigint, time or
+ * timestamp: PostgreSQL hashes a 64-bit integer as the XOR of its two halves (hashint8extended,
+ * kept equal to int4's hash for small values), so bigint 1 and 4294967296, or two instants
+ * 4294967297 µs apart, hash alike; those are hashed as their stored bytes (int64Bytes).
+ */
+function typedHash(c: Pick<HashColumn, 'type' | 'nativeType'>): boolean {
+  if (!TYPED_HASH.has(c.type)) return false;
+  return !(c.type === 'integer' && ['bigint', 'int8'].includes(baseType(c.nativeType)));
+}
+
+/**
+ * A bigint, time or timestamp as its 8 stored bytes (int8send, time_send, timestamp_send), which
+ * the bytea hash reads whole: the same value as its text, for less than formatting it. A
+ * timestamptz stores microseconds of UTC, a timestamp of its wall time: equal when the wall time
+ * is the instant's in UTC, as reckon compares them.
+ */
+function int64Bytes(c: Pick<HashColumn, 'type' | 'nativeType'>, id: string): string | undefined {
+  const base = baseType(c.nativeType);
+  if (c.type === 'integer' && (base === 'bigint' || base === 'int8')) return `int8send(${id})`;
+  if (c.type === 'timestamp' && /^timestamp( without time zone)?$/.test(base)) return `timestamp_send(${id})`;
+  if (c.type === 'timestamptz') return `timestamptz_send(${id})`;
+  if (c.type === 'time' && /^time( without time zone)?$/.test(base)) return `time_send(${id})`;
+  return undefined;
+}
+
+/**
+ * What a column is hashed as inside a record (pgRecordDigest): its type's own hash where
+ * typedHash allows, text otherwise. Two columns whose forms differ hash equal values apart (a
+ * bigint and a numeric 5, a uuid and its text), so a pair of tables is hashed by record only when
+ * every column pair has one form; PostgreSQL's hashes of smallint and integer agree, and so do
+ * those of real and double precision.
  */
 export function recordHashForm(c: Pick<HashColumn, 'type' | 'nativeType'>): string {
-  if (!TYPED_HASH.has(c.type)) return 'text';
-  const base = (c.nativeType ?? '').toLowerCase().replace(/\(.*\)/, '').trim();
-  if (['smallint', 'integer', 'bigint', 'int2', 'int4', 'int8'].includes(base)) return 'integer';
+  if (int64Bytes(c, '')) return c.type === 'timestamptz' ? 'timestamp' : baseType(c.nativeType).replace(/ without time zone$/, '');
+  if (!typedHash(c)) return 'text';
+  const base = baseType(c.nativeType);
+  if (['smallint', 'integer', 'int2', 'int4'].includes(base)) return 'integer';
   // A real widens to the double that holds it, before hashing and in reckon's comparison alike.
   if (['real', 'double precision', 'float4', 'float8'].includes(base)) return 'float';
   return base;
@@ -289,29 +324,23 @@ export const RECORD_DIGEST_MIN_VERSION = 140000;
 
 /**
  * A row digest for two PostgreSQL servers: the non-key values hashed by each type's own 64-bit
- * hash (hash_record_extended), so no text is formatted for them; it costs the server about two
- * thirds of sending the row. Equal values hash alike (10.5 and 10.50, an instant in any zone); the
- * reverse is what matters, and holds but for 64-bit collisions: text goes through `::text COLLATE
- * "C"`, so a case-insensitive type or collation never hashes 'A' like 'a', and anything without a
- * listed type is hashed as its text, whose equality reckon's is. NULL hashes as 0 inside a record,
- * so a nullable column also adds its NULL test. Digests are compared only with the other server's
- * digest of the same columns; a pair of types hashed differently (int beside numeric) only costs
- * the re-reading of those rows. It is sent in hex (to_hex is one-to-one on bigint): at most 16
- * bytes where the decimal takes up to 20, a tenth of what digest mode receives.
+ * hash (hash_record_extended) where that reads the whole value (typedHash), as text otherwise.
+ * Equal values hash alike (10.5 and 10.50); the reverse is what matters, and holds but for 64-bit
+ * collisions: text goes through `::text COLLATE "C"`, so a case-insensitive type or collation
+ * never hashes 'A' like 'a', and anything without a listed type is hashed as its text, whose
+ * equality reckon's is. NULL hashes as 0 inside a record, so a nullable column also adds its NULL
+ * test. The record's hash is linear in its fields' hashes, which is harmless here, where each
+ * row's digest is compared with the same row's, and why range sums never use it: summed over a
+ * range, values swapped between two rows would leave the sum as it was. Digests are compared only
+ * with the other server's digest of the same columns; a pair of types hashed differently (int
+ * beside numeric) only costs the re-reading of those rows. It is sent in hex (to_hex is
+ * one-to-one on bigint): at most 16 bytes where the decimal takes up to 20.
  */
-export function pgRecordDigest(columns: readonly Pick<HashColumn, 'name' | 'type' | 'nullable'>[]): string {
-  return `to_hex(${pgRecordHash(columns)})`;
-}
-
-/**
- * pgRecordDigest as the signed bigint it is, for hash mode to sum between two PostgreSQL servers:
- * a third cheaper for them than hashing each row's text (1M rows: 0.55 s against 0.79 s).
- */
-export function pgRecordHash(columns: readonly Pick<HashColumn, 'name' | 'type' | 'nullable'>[]): string {
+export function pgRecordDigest(columns: readonly Pick<HashColumn, 'name' | 'type' | 'nativeType' | 'nullable'>[]): string {
   const fields = columns.flatMap((c) => {
     const id = quoteIdent('postgres', c.name);
-    const value = TYPED_HASH.has(c.type) ? id : `(${id}::text COLLATE "C")`;
+    const value = int64Bytes(c, id) ?? (typedHash(c) ? id : `(${id}::text COLLATE "C")`);
     return c.nullable ? [value, `(${id} IS NULL)`] : [value];
   });
-  return `hash_record_extended(ROW(${fields.join(', ')}), 0)`;
+  return `to_hex(hash_record_extended(ROW(${fields.join(', ')}), 0))`;
 }

@@ -146,8 +146,22 @@ function mysqlTrimFraction(e: string): string {
  * already text. Only where the text itself is worked on (a length, a test) is it cast, since a
  * cast costs PostgreSQL an expression step per row that concat_ws's own output call does not.
  */
-function pgValue(c: HashColumn): { e: string; isText: boolean } {
+/**
+ * Instants and times as their 8 stored bytes in hex (`\x…`), where only another PostgreSQL server
+ * must write them alike: the same value for a quarter of what formatting it costs. A timestamptz
+ * stores microseconds of UTC, so it writes as a timestamp of its UTC wall time does.
+ */
+function pgBinaryTemporal(c: HashColumn, id: string): string | undefined {
+  if (c.asBytes) return undefined;
+  if (c.form.kind === 'timestamp') return c.type === 'timestamptz' ? `timestamptz_send(${id})` : `timestamp_send(${id})`;
+  if (c.form.kind === 'time' && c.type === 'time' && /^time(\(\d+\))?( without time zone)?$/i.test(c.nativeType.trim())) return `time_send(${id})`;
+  return undefined;
+}
+
+function pgValue(c: HashColumn, pgOnly = false): { e: string; isText: boolean } {
   const id = quoteIdent('postgres', c.name);
+  const binary = pgOnly ? pgBinaryTemporal(c, id) : undefined;
+  if (binary) return { e: binary, isText: false };
   let e: string;
   let isText = false;
   switch (c.form.kind) {
@@ -300,14 +314,14 @@ function mayBeLong(c: HashColumn): boolean {
  * field's TAB says whether its value is absent (`N`), 32 hex digits (`#`) or exactly that many
  * bytes.
  */
-function fieldArgs(engine: Engine, c: HashColumn): string[] {
+function fieldArgs(engine: Engine, c: HashColumn, pgOnly = false): string[] {
   const long = mayBeLong(c);
   // Both engines' CONCAT_WS skip a NULL argument, and the fields after it would move: a NULL is
   // written as N. A column declared NOT NULL goes without the test, which costs MariaDB a fifth of
   // the whole hash and PostgreSQL an expression step. (A PostgreSQL domain's NOT NULL is not in the
   // catalog: such a column counts as nullable and keeps its test.)
   if (engine === 'postgres') {
-    const { e, isText } = pgValue(c);
+    const { e, isText } = pgValue(c, pgOnly);
     const t = isText ? e : `${e}::text`;
     const guard = (x: string) => (c.nullable ? `COALESCE(${x}, 'N')` : x);
     if (needsLength(c)) {
@@ -331,9 +345,13 @@ function fieldArgs(engine: Engine, c: HashColumn): string[] {
 /** PostgreSQL functions take at most 100 arguments: longer rows join groups of fields. */
 const PG_CONCAT_ARGS = 90;
 
-/** The row string of the given columns (keys first), as hashed. Exposed for tests. */
-export function rowTextExpression(engine: Engine, columns: readonly HashColumn[]): string {
-  const fields = columns.map((c) => fieldArgs(engine, c));
+/**
+ * The row string of the given columns (keys first), as hashed. `pgOnly`: both sides are
+ * PostgreSQL, and instants may be written in a form MySQL has no counterpart for
+ * (pgBinaryTemporal). Exposed for tests.
+ */
+export function rowTextExpression(engine: Engine, columns: readonly HashColumn[], pgOnly = false): string {
+  const fields = columns.map((c) => fieldArgs(engine, c, engine === 'postgres' && pgOnly));
   if (engine === 'mysql') return `CONCAT_WS(CHAR(9), ${fields.flat().join(', ')})`;
   // One concat_ws call builds the row where a chain of || copies it once per field. A group never
   // splits a column's arguments, and its first is never NULL, so no group is empty and the groups
