@@ -142,7 +142,7 @@ export function chooseAlgorithm(
   const cols = hashColumns([...plan.keys, ...plan.compared], leftEngine, rightEngine);
   const { hash, rowsPerRange } = rangeHashes(leftEngine, rightEngine, cols, plan, servers);
   // Between two PostgreSQL servers each hashes its rows by their types' own hash functions, for
-  // less than formatting them for sending costs, and the rows then never have to be decoded.
+  // about what formatting them for sending costs, and the rows then never have to be decoded.
   // Elsewhere the digest is the MD5 of the row's text on both sides, which costs the servers more
   // CPU than streaming costs reckon on a fast link: only asked for.
   const keyCount = plan.keys.length;
