@@ -19,7 +19,7 @@ import {
   type Engine,
   type KeyColumn,
 } from './dialect.ts';
-import { rowTextExpression, type HashColumn } from './row-text.ts';
+import { pgTemporalBytes, rowTextExpression, type HashColumn } from './row-text.ts';
 
 /**
  * The per-row digest of digest mode: the first 64 bits of the MD5 of the row text, as the 16
@@ -288,18 +288,13 @@ function typedHash(c: Pick<HashColumn, 'type' | 'nativeType'>): boolean {
 }
 
 /**
- * A bigint, time or timestamp as its 8 stored bytes (int8send, time_send, timestamp_send), which
- * the bytea hash reads whole: the same value as its text, for less than formatting it. A
- * timestamptz stores microseconds of UTC, a timestamp of its wall time: equal when the wall time
- * is the instant's in UTC, as reckon compares them.
+ * A bigint, time or timestamp as its 8 stored bytes (int8send, pgTemporalBytes), which the bytea
+ * hash reads whole: the same value as its text, for less than formatting it.
  */
 function int64Bytes(c: Pick<HashColumn, 'type' | 'nativeType'>, id: string): string | undefined {
   const base = baseType(c.nativeType);
   if (c.type === 'integer' && (base === 'bigint' || base === 'int8')) return `int8send(${id})`;
-  if (c.type === 'timestamp' && /^timestamp( without time zone)?$/.test(base)) return `timestamp_send(${id})`;
-  if (c.type === 'timestamptz') return `timestamptz_send(${id})`;
-  if (c.type === 'time' && /^time( without time zone)?$/.test(base)) return `time_send(${id})`;
-  return undefined;
+  return pgTemporalBytes(c, id);
 }
 
 /**

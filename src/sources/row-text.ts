@@ -141,26 +141,31 @@ function mysqlTrimFraction(e: string): string {
 }
 
 /**
+ * A PostgreSQL time or timestamp as its 8 stored bytes (time_send, timestamp_send,
+ * timestamptz_send), undefined for other columns. Equal values, equal bytes: a timestamptz stores
+ * microseconds of UTC and a timestamp those of its wall time, so they agree when the wall time is
+ * the instant's in UTC, as reckon compares them.
+ */
+export function pgTemporalBytes(c: Pick<HashColumn, 'type' | 'nativeType'>, id: string): string | undefined {
+  const base = c.nativeType.toLowerCase().replace(/\(.*\)/, '').trim();
+  if (c.type === 'timestamptz') return `timestamptz_send(${id})`;
+  if (c.type === 'timestamp' && /^timestamp( without time zone)?$/.test(base)) return `timestamp_send(${id})`;
+  if (c.type === 'time' && /^time( without time zone)?$/.test(base)) return `time_send(${id})`;
+  return undefined;
+}
+
+/**
  * The column in its form, before NULL handling; NULL in, NULL out. `e`'s text as its type writes
  * it (which is what concat_ws and ::text both write) is the field; `isText` says whether `e` is
  * already text. Only where the text itself is worked on (a length, a test) is it cast, since a
  * cast costs PostgreSQL an expression step per row that concat_ws's own output call does not.
  */
-/**
- * Instants and times as their 8 stored bytes in hex (`\x…`), where only another PostgreSQL server
- * must write them alike: the same value for a quarter of what formatting it costs. A timestamptz
- * stores microseconds of UTC, so it writes as a timestamp of its UTC wall time does.
- */
-function pgBinaryTemporal(c: HashColumn, id: string): string | undefined {
-  if (c.asBytes) return undefined;
-  if (c.form.kind === 'timestamp') return c.type === 'timestamptz' ? `timestamptz_send(${id})` : `timestamp_send(${id})`;
-  if (c.form.kind === 'time' && c.type === 'time' && /^time(\(\d+\))?( without time zone)?$/i.test(c.nativeType.trim())) return `time_send(${id})`;
-  return undefined;
-}
-
 function pgValue(c: HashColumn, pgOnly = false): { e: string; isText: boolean } {
   const id = quoteIdent('postgres', c.name);
-  const binary = pgOnly ? pgBinaryTemporal(c, id) : undefined;
+  // Where only another PostgreSQL server must write them alike, instants and times go as their
+  // stored bytes in hex (`\x…`): the same value for a quarter of what formatting it costs.
+  const temporal = c.form.kind === 'timestamp' || c.form.kind === 'time';
+  const binary = pgOnly && temporal && !c.asBytes ? pgTemporalBytes(c, id) : undefined;
   if (binary) return { e: binary, isText: false };
   let e: string;
   let isText = false;
@@ -348,7 +353,7 @@ const PG_CONCAT_ARGS = 90;
 /**
  * The row string of the given columns (keys first), as hashed. `pgOnly`: both sides are
  * PostgreSQL, and instants may be written in a form MySQL has no counterpart for
- * (pgBinaryTemporal). Exposed for tests.
+ * (pgTemporalBytes). Exposed for tests.
  */
 export function rowTextExpression(engine: Engine, columns: readonly HashColumn[], pgOnly = false): string {
   const fields = columns.map((c) => fieldArgs(engine, c, engine === 'postgres' && pgOnly));
