@@ -9,6 +9,7 @@ import { backfillCommand } from './backfill-command.ts';
 import { checkCommand } from './check-command.ts';
 import { diffCommand } from './diff-command.ts';
 import { gapsCommand } from './gaps-command.ts';
+import { packageVersion } from './version.ts';
 import type { DiffAlgorithm } from '../types.ts';
 
 /** Every failure exits 2; commands return 0 (identical, passed) or 1 (differences, failed) themselves. */
@@ -46,6 +47,7 @@ interface Io {
 function buildProgram(io: Io, setResult: (p: Promise<number>) => void): Command {
   const program = new Command('reckon')
     .description('Reconcile database tables: prove a copy holds exactly what its source holds.')
+    .version(packageVersion(), '-V, --version', 'print reckon\'s version and exit')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run with --help for usage)');

@@ -24,6 +24,14 @@ afterAll(async () => {
   await Promise.all([pgDb?.drop(), myDb?.drop()]);
 });
 
+describe('reckon --version', () => {
+  it('prints the version in package.json and exits 0', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const r = await runCli(['--version']);
+    expect(r).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: '' });
+  });
+});
+
 describe('reckon diff', () => {
   it('says so, and exits 2, when the reader closes its output early (| head)', async () => {
     await pgDb.exec(`CREATE TABLE wide AS SELECT g AS id, g AS v FROM generate_series(1, 20000) g; ALTER TABLE wide ADD PRIMARY KEY (id);
