@@ -186,10 +186,11 @@ export function buildBucketHashQuery(engine: Engine, req: HashQueryRequest, piec
   if (piece.openLow) bucket = `CASE WHEN ${id} < ${lo} THEN -1 ELSE ${bucket} END`;
   const where = conds.length ? ` WHERE ${conds.join(' AND ')}` : '';
   if (engine === 'postgres') {
-    // PostgreSQL sorts the rows by bucket to group them: hashed first (the fence keeps the planner
-    // from moving the hash above the sort), it sorts two numbers a row instead of whole rows, a
-    // fifth less for the server. The buckets come back as one text, `b n sum` joined by commas:
-    // one row per bucket cost reckon more to receive than the server to hash them.
+    // Grouped from a fenced subquery of two numbers a row: the planner then counts on few groups
+    // and hashes them (a hash aggregate of 625 buckets per 10,000 rows), where grouping the
+    // table's rows directly it sorted whole rows first, a fifth more for the server. The buckets
+    // come back as one text, `b n sum` joined by commas: one row per bucket cost reckon more to
+    // receive than the server to hash them.
     return {
       text:
         `SELECT string_agg(g.reckon_b || ' ' || g.n || ' ' || g.h, ',' ORDER BY g.reckon_b) FROM ` +
