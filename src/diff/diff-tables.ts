@@ -8,7 +8,7 @@ import { normalizerFor, pairNormalizers, type Normalizer } from '../normalize/va
 import { openSource } from '../sources/connect.ts';
 import { buildNullKeyQuery, parseTableName } from '../sources/dialect.ts';
 import type { ScanRequest, Source } from '../sources/source.ts';
-import type { DiffAlgorithm, DiffEvent, DiffProgress, DiffSummary, Key, KeyRange, LogicalType } from '../types.ts';
+import type { DiffAlgorithm, DiffEvent, DiffProgress, DiffSummary, Key, KeyRange, LogicalType, RawRow } from '../types.ts';
 import { keyComparator, keyOrderFor } from './compare-keys.ts';
 import { chooseAlgorithm } from './choose-algorithm.ts';
 import { planHashRanges, type PlannedRange } from './hash-ranges.ts';
@@ -16,7 +16,8 @@ import { digestMergeBatches, type SidePair } from './digest-merge.ts';
 import { measuredMergeBatches } from './measured-merge.ts';
 import { eventShape, type EventShape } from './event-shape.ts';
 import { mergeJoinBatches, type CanonicalRow, type MergeCounts, type MergeEvent, type MergeOptions } from './merge-join.ts';
-import { normalizedScan, nullKeyError } from './normalized-scan.ts';
+import { canonicalizeRow, normalizedScan, nullKeyError } from './normalized-scan.ts';
+import { textMergeBatches } from './text-merge.ts';
 import { planColumns, tableLabel } from './plan-columns.ts';
 import { increasingKeys, orderedParallel, rangesFromBoundaries } from './plan.ts';
 import { prefetch } from './prefetch.ts';
@@ -377,6 +378,36 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
           right: normalizedScan(rightSource, { ...request('right', from), digest: choice.digest.right }, rightDigestNorms, digestEager, retries, onRetry('right')),
         };
       };
+      // Rows both sides write alike as text can be passed over unread where their bytes agree
+      // (text-merge.ts): the same engine offering raw text, every column read with one normaliser
+      // (so equal text is equal value), and keys that cannot repeat (a primary key on each side),
+      // since equal rows are not decoded and a repeated key among them would go unseen.
+      const uniqueKeys = (side: 'left' | 'right', info: typeof leftInfo) =>
+        info.primaryKey.length > 0 && info.primaryKey.every((name) => plan.keys.some((k) => k[side].name === name));
+      const byText =
+        leftSource.engine === rightSource.engine &&
+        leftSource.scanText !== undefined &&
+        rightSource.scanText !== undefined &&
+        leftNorms.every((n, i) => n === rightNorms[i]) &&
+        leftEager.join() === rightEager.join() &&
+        uniqueKeys('left', leftInfo) &&
+        uniqueKeys('right', rightInfo);
+      const textScans = (range: KeyRange) => {
+        const open = (side: 'left' | 'right', after: Key | undefined) =>
+          (side === 'left' ? leftSource : rightSource).scanText?.(request(side, rest(range, after)));
+        // A source may decline (a single shared connection): then rows are read as usual. Making
+        // a scan starts nothing until it is iterated.
+        if (!open('left', undefined) || !open('right', undefined)) return undefined;
+        const reqs = { left: request('left', range), right: request('right', range) };
+        return {
+          open: (side: 'left' | 'right', after: Key | undefined) => open(side, after)!,
+          canonical: (side: 'left' | 'right', row: RawRow) =>
+            side === 'left' ? canonicalizeRow(row, reqs.left, leftNorms, leftEager) : canonicalizeRow(row, reqs.right, rightNorms, rightEager),
+          merge,
+          retries,
+          onRetry: (side: 'left' | 'right', attempt: number, error: Error) => opts.onRetry?.({ side, attempt, error }),
+        };
+      };
       const measured = {};
       const rangeTask = (range: KeyRange, i: number): AsyncIterable<MergeEvent[]> => {
         // Full rows of the range after a settled key, or the whole range when there is none.
@@ -385,7 +416,10 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
         // where reads may overlap, else streamed.
         // The buckets of a bucket pass are a few rows each: their rows are read, not digested.
         if (((ran === 'stream' || !overlap) && !measure) || range.parts) {
-          const sides = streamRest();
+          const started = i === 0 ? wholeTable() : undefined;
+          const text = !started && byText ? textScans(range) : undefined;
+          if (text) return textMergeBatches(text, rangeCounts[i]!);
+          const sides = started ?? rows(range);
           return mergeJoinBatches(sides.left, sides.right, merge, rangeCounts[i]);
         }
         const byDigest = {

@@ -97,6 +97,59 @@ export interface MergeCounts {
   last?: CanonicalRow;
 }
 
+/**
+ * Throws unless `row` comes strictly after `prev` on one side: a repeated key is a duplicate-key
+ * error, a smaller one an order error, never a silent mis-merge.
+ */
+export function checkAscending(prev: CanonicalRow, row: CanonicalRow, side: string, opts: MergeOptions): void {
+  const c = opts.compareKeys(prev, row);
+  if (c < 0) return;
+  if (c === 0) {
+    throw new ReckonError(
+      'DUPLICATE_KEY',
+      `duplicate key ${opts.describeKey(row)} on the ${side} side: the key columns are not unique; ` + `choose unique columns with --key`,
+    );
+  }
+  throw new ReckonError(
+    'ORDER',
+    `rows of the ${side} side arrived out of key order: ${opts.describeKey(row)} after ` +
+      `${opts.describeKey(prev)}. The database's ORDER BY disagrees with reckon's key order ` +
+      `(a collation that is not byte order?); nothing was compared past this point`,
+  );
+}
+
+/**
+ * The columns in which two rows with equal keys differ (undefined: none), unpacking packed rows
+ * in place when their packed texts are not plainly equal.
+ */
+export function changedColumns(a: CanonicalRow, b: CanonicalRow, opts: MergeOptions): number[] | undefined {
+  const k = opts.keyLength;
+  const width = opts.width;
+  const sameValue = opts.sameValue;
+  if (width !== undefined && (a.length < width || b.length < width)) {
+    if (a.length === b.length) {
+      const x = a[k];
+      const y = b[k];
+      if (samePacked(x, y)) return undefined;
+      if (sameValue && typeof x === 'string' && typeof y === 'string' && samePackedText(x, y, k, sameValue)) return undefined;
+    }
+    unpackRow(a, k, width);
+    unpackRow(b, k, width);
+  }
+  let columns: number[] | undefined;
+  for (let i = k; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x !== y && !(sameValue && sameValue(i, x ?? null, y ?? null))) (columns ??= []).push(i);
+  }
+  return columns;
+}
+
+/** A row as an only-on-one-side event shows it: unpacked. */
+export function expandedRow(row: CanonicalRow, opts: MergeOptions): CanonicalRow {
+  return opts.width === undefined ? row : unpackRow(row, opts.keyLength, opts.width);
+}
+
 class Side {
   private chunk: CanonicalRow[] = [];
   private i = 0;
@@ -136,22 +189,7 @@ class Side {
     this.count++;
     const prev = this.prev;
     this.prev = row;
-    if (prev === undefined) return;
-    const c = this.opts.compareKeys(prev, row);
-    if (c < 0) return;
-    if (c === 0) {
-      throw new ReckonError(
-        'DUPLICATE_KEY',
-        `duplicate key ${this.opts.describeKey(row)} on the ${this.name} side: the key columns are not unique; ` +
-          `choose unique columns with --key`,
-      );
-    }
-    throw new ReckonError(
-      'ORDER',
-      `rows of the ${this.name} side arrived out of key order: ${this.opts.describeKey(row)} after ` +
-        `${this.opts.describeKey(prev)}. The database's ORDER BY disagrees with reckon's key order ` +
-        `(a collation that is not byte order?); nothing was compared past this point`,
-    );
+    if (prev !== undefined) checkAscending(prev, row, this.name, this.opts);
   }
 
   async close(): Promise<void> {
@@ -191,9 +229,6 @@ export async function* mergeJoinBatches(
 ): AsyncGenerator<MergeEvent[], 'done' | 'stopped'> {
   const l = new Side(left[Symbol.asyncIterator](), opts.leftName, opts);
   const r = new Side(right[Symbol.asyncIterator](), opts.rightName, opts);
-  const k = opts.keyLength;
-  const sameValue = opts.sameValue;
-  const width = opts.width;
   const base = { left: counts.left, right: counts.right };
   let batch: MergeEvent[] = [];
   try {
@@ -219,34 +254,19 @@ export async function* mergeJoinBatches(
         l.take(a!);
         counts.left = base.left + l.count;
         counts.last = a;
-        batch.push({ type: 'left_only', row: width === undefined ? a! : unpackRow(a!, k, width) });
+        batch.push({ type: 'left_only', row: expandedRow(a!, opts) });
       } else if (c > 0) {
         r.take(b!);
         counts.right = base.right + r.count;
         counts.last = b;
-        batch.push({ type: 'right_only', row: width === undefined ? b! : unpackRow(b!, k, width) });
+        batch.push({ type: 'right_only', row: expandedRow(b!, opts) });
       } else {
         l.take(a!);
         r.take(b!);
         counts.left = base.left + l.count;
         counts.right = base.right + r.count;
         counts.last = a;
-        let columns: number[] | undefined;
-        if (width !== undefined && (a!.length < width || b!.length < width)) {
-          if (a!.length === b!.length) {
-            const x = a![k];
-            const y = b![k];
-            if (samePacked(x, y)) continue;
-            if (sameValue && typeof x === 'string' && typeof y === 'string' && samePackedText(x, y, k, sameValue)) continue;
-          }
-          unpackRow(a!, k, width);
-          unpackRow(b!, k, width);
-        }
-        for (let i = k; i < a!.length; i++) {
-          const x = a![i];
-          const y = b![i];
-          if (x !== y && !(sameValue && sameValue(i, x ?? null, y ?? null))) (columns ??= []).push(i);
-        }
+        const columns = changedColumns(a!, b!, opts);
         if (columns) batch.push({ type: 'changed', left: a!, right: b!, columns });
       }
       if (batch.length >= BATCH) {

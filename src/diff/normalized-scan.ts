@@ -2,7 +2,7 @@
 import { ReckonError, isConnectionLost } from '../errors.ts';
 import type { Normalizer } from '../normalize/values.ts';
 import type { ScanRequest, Source } from '../sources/source.ts';
-import type { Key } from '../types.ts';
+import type { Key, RawRow } from '../types.ts';
 import type { CanonicalRow } from './merge-join.ts';
 import { tableLabel } from './plan-columns.ts';
 import { retryDelayMs, sleep } from './retry.ts';
@@ -15,6 +15,21 @@ export function nullKeyError(req: ScanRequest, column: number): ReckonError {
     `key column ${name} is NULL in a row of ${tableLabel(req.table)}: key columns must not be NULL; ` +
       `choose NOT NULL unique columns with --key`,
   );
+}
+
+/**
+ * Makes a row's keys (and eager columns) canonical in place: only keys (they decide the merge
+ * order) and eager columns are, other values stay raw until a comparison or an event needs them.
+ */
+export function canonicalizeRow(raw: RawRow, req: ScanRequest, normalizers: readonly Normalizer[], eager: readonly number[]): CanonicalRow {
+  const row = raw as (string | number | null)[];
+  for (let i = 0; i < req.keyColumns.length; i++) {
+    // NULL equals nothing, and the engines sort it at opposite ends: such a row can be neither
+    // matched nor ordered, so it is an error rather than a guess.
+    if (row[i] === null) throw nullKeyError(req, i);
+  }
+  for (const i of eager) row[i] = normalizers[i]!(row[i] as string | null);
+  return row as CanonicalRow;
 }
 
 /**
@@ -36,16 +51,7 @@ export async function* normalizedScan(
   for (;;) {
     try {
       for await (const chunk of source.scan({ ...req, range: { ...req.range, after } })) {
-        for (const row of chunk as (string | number | null)[][]) {
-          for (let i = 0; i < keyLength; i++) {
-            // NULL equals nothing, and the engines sort it at opposite ends: such a row can be
-            // neither matched nor ordered, so it is an error rather than a guess.
-            if (row[i] === null) throw nullKeyError(req, i);
-          }
-          // Only keys (they decide the merge order) and eager columns are made canonical here;
-          // other values stay raw until a comparison or an event needs them.
-          for (const i of eager) row[i] = normalizers[i]!(row[i] as string | null);
-        }
+        for (const row of chunk) canonicalizeRow(row, req, normalizers, eager);
         const last = chunk[chunk.length - 1];
         if (last) after = last.slice(0, keyLength) as Key;
         attempt = 0;

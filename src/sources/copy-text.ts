@@ -131,6 +131,12 @@ export class CopyTextParser {
     return rows;
   }
 
+  /** The row one line holds: its bytes from the filler in front to just before its newline. */
+  line(bytes: Buffer): RawRow {
+    const s = bytes.toString('utf8');
+    return this.row(s, this.skip, s.length, this.keyCount !== undefined && this.width > this.keyCount + 1);
+  }
+
   /** Checks that the stream ended on a row boundary. */
   end(): void {
     if (this.rest && this.rest.length > 0) throw new Error('COPY data ended in the middle of a row');

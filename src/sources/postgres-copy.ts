@@ -16,14 +16,9 @@ import type { ScanRequest } from './source.ts';
  * early the COPY cannot be cancelled on the connection, so the caller must discard it.
  */
 export async function* copyScan(client: pg.PoolClient | pg.Client, req: ScanRequest): AsyncGenerator<RawRow[]> {
-  const q = buildScanQuery('postgres', req, undefined, true);
-  const copy = new CopyOut(`COPY (${q.text}) TO STDOUT`);
-  client.query(copy);
-  // A digest scan sends the keys and one digest in place of the compared columns.
-  const width = req.keyColumns.length + (req.digest !== undefined ? 1 : req.columns.length);
-  const parser = new CopyTextParser(width, req.packValues ? req.keyColumns.length : undefined, FRAME_BYTES);
+  const parser = copyParser(req);
   let chunk: RawRow[] = [];
-  for await (const b of copy.buffers()) {
+  for await (const b of copyLines(client, req)) {
     for (const row of parser.push(b)) {
       chunk.push(row);
       if (chunk.length >= req.chunkSize) {
@@ -34,4 +29,22 @@ export async function* copyScan(client: pg.PoolClient | pg.Client, req: ScanRequ
   }
   parser.end();
   if (chunk.length > 0) yield chunk;
+}
+
+/** The parser of a scan's COPY text, as copyScan reads it. */
+export function copyParser(req: ScanRequest): CopyTextParser {
+  // A digest scan sends the keys and one digest in place of the compared columns.
+  const width = req.keyColumns.length + (req.digest !== undefined ? 1 : req.columns.length);
+  return new CopyTextParser(width, req.packValues ? req.keyColumns.length : undefined, FRAME_BYTES);
+}
+
+/**
+ * The scan's COPY text as it arrives: buffers of lines, each preceded by FRAME_BYTES filler bytes
+ * (copy-out.ts). The same caveat as copyScan applies to stopping early.
+ */
+export function copyLines(client: pg.PoolClient | pg.Client, req: ScanRequest): AsyncGenerator<Buffer> {
+  const q = buildScanQuery('postgres', req, undefined, true);
+  const copy = new CopyOut(`COPY (${q.text}) TO STDOUT`);
+  client.query(copy);
+  return copy.buffers();
 }

@@ -19,10 +19,11 @@ import { lazyRequire, lazyRequirePg } from '../lazy-require.ts';
 import type { ColumnInfo, LogicalType, RawRow, TableInfo, TableRef } from '../types.ts';
 import { buildScanQuery, qualifiedTable, type BuiltQuery } from './dialect.ts';
 import { ByteCounter } from './byte-counter.ts';
-import { copyScan } from './postgres-copy.ts';
+import { FRAME_BYTES } from './copy-out.ts';
+import { copyLines, copyParser, copyScan } from './postgres-copy.ts';
 import { readChunks } from './read-chunks.ts';
 import { keysAtEvenOffsets } from './sample-keys.ts';
-import type { ScanRequest, Source, SourceOptions } from './source.ts';
+import type { ScanRequest, Source, SourceOptions, TextScan } from './source.ts';
 
 const RAW_TEXT = { getTypeParser: () => (value: string) => value };
 
@@ -306,6 +307,20 @@ export class PostgresSource implements Source {
     return this.read === 'cursor' ? this.scanCursor(req) : this.scanCopy(req);
   }
 
+  /**
+   * COPY text is the server's output function of each value, in sessions set up alike (time zone,
+   * float digits, bytea as hex), so equal values of one type are equal bytes on any server.
+   */
+  scanText(req: ScanRequest): TextScan | undefined {
+    if (this.single || this.read !== 'copy') return undefined;
+    const parser = copyParser(req);
+    return {
+      buffers: this.readOnlyScan(req, (client) => copyLines(client, req), 'discard'),
+      skip: FRAME_BYTES,
+      row: (line) => parser.line(line),
+    };
+  }
+
   private scanCopy(req: ScanRequest): AsyncGenerator<RawRow[]> {
     // A COPY cannot be stopped halfway on its connection: a consumer that stops early costs the
     // connection (which also ends the transaction on the server).
@@ -342,11 +357,7 @@ export class PostgresSource implements Source {
    * Runs one scan's reads in a REPEATABLE READ READ ONLY transaction on a connection of its own,
    * and leaves that connection clean: committed, rolled back, or discarded when it cannot be.
    */
-  private async *readOnlyScan(
-    req: ScanRequest,
-    read: (client: Client) => AsyncIterable<RawRow[]>,
-    onEarlyStop: 'discard' | 'rollback',
-  ): AsyncGenerator<RawRow[]> {
+  private async *readOnlyScan<T>(req: ScanRequest, read: (client: Client) => AsyncIterable<T>, onEarlyStop: 'discard' | 'rollback'): AsyncGenerator<T> {
     const { client, release } = await this.connect();
     let failure: Error | undefined;
     let finished = false;

@@ -66,6 +66,14 @@ export interface Source {
   scan(req: ScanRequest): AsyncIterable<RawRow[]>;
 
   /**
+   * The same scan as its rows' raw text, for a merge that passes over rows both sides write byte
+   * for byte alike without decoding them (diff/text-merge.ts); undefined where the source cannot.
+   * A source offers it only where the text is a function of the values read: two sources of one
+   * engine then write equal rows of equally read columns as equal lines.
+   */
+  scanText?(req: ScanRequest): TextScan | undefined;
+
+  /**
    * Up to `parts - 1` key values (canonical text of raw key columns, in key order) that cut the
    * filtered table into `parts` ranges of roughly equal row counts.
    */
@@ -85,6 +93,19 @@ export interface Source {
 
   /** Closes every connection. Safe to call twice. */
   close(): Promise<void>;
+}
+
+/** A scan's rows as lines of text (Source.scanText). */
+export interface TextScan {
+  /**
+   * The lines, each `skip` filler bytes, the row's text and a newline; a line may continue into
+   * the next buffer. Ending the iteration early releases the connection, as with scan().
+   */
+  buffers: AsyncIterable<Buffer>;
+  /** Filler bytes in front of every line. */
+  skip: number;
+  /** The row one line holds (its bytes from the filler to just before the newline), as scan() gives it. */
+  row(line: Buffer): RawRow;
 }
 
 /** Options common to every source. */
