@@ -418,7 +418,20 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
         if (((ran === 'stream' || !overlap) && !measure) || range.parts) {
           const started = i === 0 ? wholeTable() : undefined;
           const text = !started && byText ? textScans(range) : undefined;
-          if (text) return textMergeBatches(text, rangeCounts[i]!);
+          if (text) {
+            return textMergeBatches(
+              {
+                ...text,
+                rowMerge: (after) => {
+                  const sides = rows(rest(range, after));
+                  return mergeJoinBatches(sides.left, sides.right, merge, rangeCounts[i]);
+                },
+                onDense: () =>
+                  opts.onAlgorithm?.({ algorithm: 'stream', reason: 'rows differ too densely to pass over them as bytes: decoding every row of the rest of the range' }),
+              },
+              rangeCounts[i]!,
+            );
+          }
           const sides = started ?? rows(range);
           return mergeJoinBatches(sides.left, sides.right, merge, rangeCounts[i]);
         }

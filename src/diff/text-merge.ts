@@ -39,6 +39,16 @@ export interface TextMergeInput {
   onRetry(side: SideName, attempt: number, error: Error): void;
   /** Wait before a retry (tests); default retry.ts's backoff. */
   retryDelayMs?: (attempt: number) => number;
+  /**
+   * The row merge of the range after `after` (undefined: all of it): where rows differ densely,
+   * decoding them one by one costs more than decoding every row in bulk, and the rest of the range
+   * goes that way. Without it the text merge goes on to the end.
+   */
+  rowMerge?: (after: Key | undefined) => AsyncIterable<MergeEvent[]>;
+  /** Called when the rest of the range goes to rowMerge, with the rows taken on each side so far. */
+  onDense?: (rows: number) => void;
+  /** When differing rows count as dense (tests; defaults DENSE_MIN_ROWS and DENSE_EVERY). */
+  dense?: { minRows: number; every: number };
 }
 
 const NEWLINE = 0x0a;
@@ -48,6 +58,16 @@ const BATCH = 1000;
 /** The first stretch compared; each equal stretch doubles the next, up to MAX_STRETCH. */
 const FIRST_STRETCH = 256;
 const MAX_STRETCH = 1 << 16;
+
+/**
+ * Where differing rows are dense: after at least DENSE_MIN_ROWS rows, once more than one row in
+ * DENSE_EVERY needed decoding, the rest of the range is merged as rows (TextMergeInput.rowMerge).
+ * A decoded step costs about 6 µs, a row of the row merge about 0.8 µs and a row passed over as
+ * bytes about 0.35 µs (1M rows PG↔PG, 10% and 0.1% drift): the two break even near one step in 12
+ * rows, and at 10% drift (one in 7) the text merge alone took 2.3-2.7 s of CPU against 1.6-2.2 s.
+ */
+const DENSE_MIN_ROWS = 20_000;
+const DENSE_EVERY = 16;
 
 /** A failure reading one side, so the retry knows which side lost its connection. */
 class SideFailure extends Error {
@@ -177,8 +197,9 @@ export async function* textMergeBatches(input: TextMergeInput, counts: MergeCoun
   for (;;) {
     const run = new TextMerge(input, counts, after);
     try {
-      yield* run.batches();
-      return 'done';
+      if ((yield* run.batches()) === 'done') return 'done';
+      after = run.settledKey();
+      break;
     } catch (err) {
       if (!(err instanceof SideFailure)) throw err;
       const settled = run.settledKey();
@@ -193,6 +214,9 @@ export async function* textMergeBatches(input: TextMergeInput, counts: MergeCoun
       await run.close();
     }
   }
+  input.onDense?.(Math.max(counts.left, counts.right));
+  yield* input.rowMerge!(after);
+  return 'done';
 }
 
 class TextMerge {
@@ -281,9 +305,10 @@ class TextMerge {
     r.pos += m;
   }
 
-  async *batches(): AsyncGenerator<MergeEvent[]> {
+  /** The merge's events; 'dense' when it stopped for the row merge to go on after settledKey(). */
+  async *batches(): AsyncGenerator<MergeEvent[], 'done' | 'dense'> {
     try {
-      yield* this.steps();
+      return yield* this.steps();
     } catch (err) {
       // The rows behind these events are taken (counted, and at or before the key a retry
       // resumes after): hand them on before the failure, or a resumed merge would never report them.
@@ -299,9 +324,13 @@ class TextMerge {
     return out;
   }
 
-  private async *steps(): AsyncGenerator<MergeEvent[]> {
+  private async *steps(): AsyncGenerator<MergeEvent[], 'done' | 'dense'> {
     const { l, r } = this;
     const opts = this.input.merge;
+    const start = this.counts.left + this.counts.right;
+    const canLeave = this.input.rowMerge !== undefined;
+    const { minRows, every } = this.input.dense ?? { minRows: DENSE_MIN_ROWS, every: DENSE_EVERY };
+    let decoded = 0;
     for (;;) {
       if (l.drained() || r.drained()) {
         if (this.found.length > 0) yield this.handOn();
@@ -339,6 +368,14 @@ class TextMerge {
         if (columns) this.found.push({ type: 'changed', left: a, right: b, columns });
       }
       if (this.found.length >= BATCH) yield this.handOn();
+      decoded++;
+      if (canLeave) {
+        const taken = this.counts.left + this.counts.right - start;
+        if (taken >= minRows && decoded * every > taken) {
+          if (this.found.length > 0) yield this.handOn();
+          return 'dense';
+        }
+      }
     }
     // One side has ended, on a line boundary: the other side's remaining rows are its own.
     for (const [side, other] of [
@@ -361,6 +398,7 @@ class TextMerge {
       break;
     }
     if (this.found.length > 0) yield this.handOn();
+    return 'done';
   }
 
   async close(): Promise<void> {

@@ -131,7 +131,11 @@ describe.each(PAIRINGS)('%s ↔ %s', (leftEngine, rightEngine) => {
     it('twice in one run still gives the undisturbed result', async () => {
       const result = await disturbedRun(side, 1, [3, 9000]);
       expect(result.killed).toBeGreaterThanOrEqual(2);
-      expect(result.retries.length).toBeGreaterThanOrEqual(2);
+      // Between two PostgreSQL servers the rows here differ densely enough for the byte comparison
+      // to hand the rest of the range to the row merge (after 10,000 to 16,000 events): a scan
+      // killed before that, whose loss is still behind rows already received, is let go unread.
+      const bytesFirst = leftEngine === 'postgres' && rightEngine === 'postgres';
+      expect(result.retries.length).toBeGreaterThanOrEqual(bytesFirst ? 1 : 2);
       expect(result.events).toEqual(clean.events);
       expect(withoutTime(result.summary)).toEqual(withoutTime(clean.summary));
     });

@@ -99,6 +99,17 @@ async function textEvents(left: Side, right: Side, opened?: { side: string; afte
   return { events, counts: { left: counts.left, right: counts.right } };
 }
 
+/** The row merge-join over the rows decoded from their COPY lines, adding to `counts`. */
+async function* rowBatches(left: Row[], right: Row[], counts: MergeCounts): AsyncGenerator<MergeEvent[]> {
+  const decode = (rows: Row[]) => new CopyTextParser(WIDTH, 1, SKIP).push(Buffer.from(rows.map(line).join(''), 'utf8')) as CanonicalRow[];
+  async function* one(rows: CanonicalRow[]) {
+    if (rows.length > 0) yield rows;
+  }
+  const out: MergeEvent[] = [];
+  for await (const e of mergeJoin(one(decode(left)), one(decode(right)), options(), counts)) out.push(e);
+  if (out.length > 0) yield out;
+}
+
 async function oracle(left: Row[], right: Row[]) {
   const decode = (rows: Row[]) => {
     const p = new CopyTextParser(WIDTH, 1, SKIP);
@@ -182,6 +193,48 @@ describe('textMergeBatches', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('hands the rest of the range to the row merge where rows differ densely, with the same result', async () => {
+    await fc.assert(
+      fc.asyncProperty(tablesArb, cutsArb, cutsArb, fc.integer({ min: 1, max: 30 }), async ({ left, right }, lc, rc, minRows) => {
+        const handed: (Key | undefined)[] = [];
+        const merge: TextMergeInput = {
+          ...input({ rows: left, cuts: lc }, { rows: right, cuts: rc }),
+          dense: { minRows, every: 4 },
+          rowMerge: (after) => {
+            handed.push(after);
+            const rest = (rows: Row[]) => (after === undefined ? rows : rows.filter((r) => r[0] > Number(after[0])));
+            return rowBatches(rest(left), rest(right), counts);
+          },
+        };
+        const counts: MergeCounts = { left: 0, right: 0 };
+        const events: MergeEvent[] = [];
+        for await (const batch of textMergeBatches(merge, counts)) events.push(...batch);
+        expect({ events, counts: { left: counts.left, right: counts.right } }).toEqual(await oracle(left, right));
+        expect(handed.length).toBeLessThanOrEqual(1);
+      }),
+      { numRuns: 300 },
+    );
+    // Every row differing: the row merge takes over once minRows rows are taken.
+    const left: Row[] = Array.from({ length: 40 }, (_, i) => [i * 2, '1', 'a'] as Row);
+    const right: Row[] = Array.from({ length: 40 }, (_, i) => [i * 2 + 1, '1', 'a'] as Row);
+    let handedAfter: Key | undefined | 'never' = 'never';
+    const merge: TextMergeInput = {
+      ...input({ rows: left, cuts: [] }, { rows: right, cuts: [] }),
+      dense: { minRows: 10, every: 4 },
+      rowMerge: (after) => {
+        handedAfter = after;
+        const rest = (rows: Row[]) => rows.filter((r) => r[0] > Number(after![0]));
+        return rowBatches(rest(left), rest(right), counts);
+      },
+    };
+    const counts: MergeCounts = { left: 0, right: 0 };
+    const events: MergeEvent[] = [];
+    for await (const batch of textMergeBatches(merge, counts)) events.push(...batch);
+    expect(handedAfter).toEqual(['9']);
+    expect(events).toHaveLength(80);
+    expect(counts).toMatchObject({ left: 40, right: 40 });
   });
 
   it('gives up after the allowed retries', async () => {
