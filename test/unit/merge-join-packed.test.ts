@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { mergeJoin, type CanonicalRow, type MergeEvent } from '../../src/diff/merge-join.ts';
+import { mergeJoin, samePackedText, type CanonicalRow, type MergeEvent } from '../../src/diff/merge-join.ts';
 import { samePacked, unpackBytes } from '../../src/normalize/packed-values.ts';
 
 /**
@@ -72,6 +72,16 @@ describe('merge-join with packed rows', () => {
     expect(unpackBytes(packed)).toEqual(['é😀', '', null, '\t\\']);
     expect(unpackBytes(Buffer.from([0xfe]))).toEqual([null]);
     expect(unpackBytes(Buffer.alloc(0))).toEqual(['']);
+  });
+
+  it('compares a differing field of packed text by its own column', () => {
+    // Column 2 (after a key) holds numbers, compared by meaning; columns 1 and 3 hold text.
+    const byColumn = (c: number, x: string, y: string) => (c === 2 ? Number(x) === Number(y) : x === y);
+    expect(samePackedText('a\t10.5\tq', 'a\t10.50\tq', 1, byColumn)).toBe(true);
+    expect(samePackedText('ab\tcd\t10.5\tq', 'ab\tcd\t10.50\tq', 0, byColumn)).toBe(true);
+    expect(samePackedText('10.5\ta\tq', '10.50\ta\tq', 1, byColumn)).toBe(false);
+    expect(samePackedText('a\t10.5\t1.0', 'a\t10.5\t1', 1, byColumn)).toBe(false);
+    expect(samePackedText('a\t10.5', 'a\t10.5\tx', 1, byColumn)).toBe(false);
   });
 
   it('never takes a text-packed row for equal to a byte-packed one', () => {
