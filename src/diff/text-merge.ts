@@ -139,7 +139,7 @@ class TextSide {
   /** The end (newline) of the current line, loading until it has arrived; -1 at the scan's end. */
   async lineEnd(): Promise<number> {
     for (;;) {
-      const nl = this.buf.indexOf(NEWLINE, Math.max(this.pos, this.lineStart));
+      const nl = this.buf.indexOf(NEWLINE, this.pos);
       if (nl >= 0) return nl;
       if (!(await this.load())) {
         if (this.buf.length > this.lineStart) throw new ReckonError('QUERY', `the ${this.name} side's COPY data ended in the middle of a row`);
@@ -331,6 +331,13 @@ class TextMerge {
     const canLeave = this.input.rowMerge !== undefined;
     const { minRows, every } = this.input.dense ?? { minRows: DENSE_MIN_ROWS, every: DENSE_EVERY };
     let decoded = 0;
+    /** Counts a decoded step; true when such steps have grown too many to go on (see DENSE_EVERY). */
+    const tooDense = () => {
+      decoded++;
+      if (!canLeave) return false;
+      const taken = this.counts.left + this.counts.right - start;
+      return taken >= minRows && decoded * every > taken;
+    };
     for (;;) {
       if (l.drained() || r.drained()) {
         if (this.found.length > 0) yield this.handOn();
@@ -368,13 +375,9 @@ class TextMerge {
         if (columns) this.found.push({ type: 'changed', left: a, right: b, columns });
       }
       if (this.found.length >= BATCH) yield this.handOn();
-      decoded++;
-      if (canLeave) {
-        const taken = this.counts.left + this.counts.right - start;
-        if (taken >= minRows && decoded * every > taken) {
-          if (this.found.length > 0) yield this.handOn();
-          return 'dense';
-        }
+      if (tooDense()) {
+        if (this.found.length > 0) yield this.handOn();
+        return 'dense';
       }
     }
     // One side has ended, on a line boundary: the other side's remaining rows are its own.
@@ -394,6 +397,11 @@ class TextMerge {
         other.advance(nl);
         this.found.push({ type: other === l ? 'left_only' : 'right_only', row: expandedRow(row, opts) });
         if (this.found.length >= BATCH) yield this.handOn();
+        // Every row left here is decoded one by one: a long rest goes to the row merge.
+        if (tooDense()) {
+          if (this.found.length > 0) yield this.handOn();
+          return 'dense';
+        }
       }
       break;
     }

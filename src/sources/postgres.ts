@@ -19,7 +19,6 @@ import { lazyRequire, lazyRequirePg } from '../lazy-require.ts';
 import type { ColumnInfo, LogicalType, RawRow, TableInfo, TableRef } from '../types.ts';
 import { buildScanQuery, qualifiedTable, type BuiltQuery } from './dialect.ts';
 import { ByteCounter } from './byte-counter.ts';
-import { FRAME_BYTES } from './copy-out.ts';
 import { copyLines, copyParser, copyScan } from './postgres-copy.ts';
 import { readChunks } from './read-chunks.ts';
 import { keysAtEvenOffsets } from './sample-keys.ts';
@@ -316,7 +315,6 @@ export class PostgresSource implements Source {
     const parser = copyParser(req);
     return {
       buffers: this.readOnlyScan(req, (client) => copyLines(client, req), 'discard'),
-      skip: FRAME_BYTES,
       row: (line) => parser.line(line),
     };
   }

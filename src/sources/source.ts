@@ -98,13 +98,12 @@ export interface Source {
 /** A scan's rows as lines of text (Source.scanText). */
 export interface TextScan {
   /**
-   * The lines, each `skip` filler bytes, the row's text and a newline; a line may continue into
-   * the next buffer. Ending the iteration early releases the connection, as with scan().
+   * The lines, each the row's text (after filler bytes of the source's own, the same in front of
+   * every line) and a newline; a line may continue into the next buffer. Ending the iteration
+   * early releases the connection, as with scan().
    */
   buffers: AsyncIterable<Buffer>;
-  /** Filler bytes in front of every line. */
-  skip: number;
-  /** The row one line holds (its bytes from the filler to just before the newline), as scan() gives it. */
+  /** The row one line holds (its bytes from its start to just before the newline), as scan() gives it. */
   row(line: Buffer): RawRow;
 }
 

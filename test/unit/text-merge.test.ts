@@ -63,7 +63,6 @@ interface Side {
 function scanOf(bufs: Buffer[], failAfter?: number): TextScan {
   const parser = new CopyTextParser(WIDTH, 1, SKIP);
   return {
-    skip: SKIP,
     row: (l) => parser.line(l),
     buffers: (async function* () {
       for (let i = 0; i < bufs.length; i++) {
@@ -235,6 +234,23 @@ describe('textMergeBatches', () => {
     expect(handedAfter).toEqual(['9']);
     expect(events).toHaveLength(80);
     expect(counts).toMatchObject({ left: 40, right: 40 });
+
+    // One side empty: every row is in the tail after the other side's end, and goes the same way.
+    let tailAfter: Key | undefined | 'never' = 'never';
+    const tail: TextMergeInput = {
+      ...input({ rows: left, cuts: [0.5] }, { rows: [], cuts: [] }),
+      dense: { minRows: 10, every: 4 },
+      rowMerge: (after) => {
+        tailAfter = after;
+        return rowBatches(left.filter((r) => r[0] > Number(after![0])), [], tailCounts);
+      },
+    };
+    const tailCounts: MergeCounts = { left: 0, right: 0 };
+    const tailEvents: MergeEvent[] = [];
+    for await (const batch of textMergeBatches(tail, tailCounts)) tailEvents.push(...batch);
+    expect(tailAfter).toEqual(['18']);
+    expect(tailEvents).toEqual((await oracle(left, [])).events);
+    expect(tailCounts).toMatchObject({ left: 40, right: 0 });
   });
 
   it('gives up after the allowed retries', async () => {
