@@ -8,7 +8,7 @@ import { normalizerFor, pairNormalizers, type Normalizer } from '../normalize/va
 import { openSource } from '../sources/connect.ts';
 import { buildNullKeyQuery, parseTableName } from '../sources/dialect.ts';
 import type { ScanRequest, Source } from '../sources/source.ts';
-import type { DiffAlgorithm, DiffEvent, DiffProgress, DiffSummary, Key, KeyRange, LogicalType, RawRow } from '../types.ts';
+import type { DiffAlgorithm, DiffEvent, DiffProgress, DiffSummary, Key, KeyRange, LogicalType } from '../types.ts';
 import { keyComparator, keyOrderFor } from './compare-keys.ts';
 import { chooseAlgorithm } from './choose-algorithm.ts';
 import { planHashRanges, type PlannedRange } from './hash-ranges.ts';
@@ -384,29 +384,36 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
       // since equal rows are not decoded and a repeated key among them would go unseen.
       const uniqueKeys = (side: 'left' | 'right', info: typeof leftInfo) =>
         info.primaryKey.length > 0 && info.primaryKey.every((name) => plan.keys.some((k) => k[side].name === name));
+      // A source may decline raw text (a single shared connection, cursor reads): then rows are
+      // read as usual. Making a scan starts nothing until it is iterated.
+      const offersText = (side: 'left' | 'right') => (side === 'left' ? leftSource : rightSource).scanText?.(request(side, {})) !== undefined;
       const byText =
         leftSource.engine === rightSource.engine &&
-        leftSource.scanText !== undefined &&
-        rightSource.scanText !== undefined &&
         leftNorms.every((n, i) => n === rightNorms[i]) &&
         leftEager.join() === rightEager.join() &&
         uniqueKeys('left', leftInfo) &&
-        uniqueKeys('right', rightInfo);
-      const textScans = (range: KeyRange) => {
-        const open = (side: 'left' | 'right', after: Key | undefined) =>
-          (side === 'left' ? leftSource : rightSource).scanText?.(request(side, rest(range, after)));
-        // A source may decline (a single shared connection): then rows are read as usual. Making
-        // a scan starts nothing until it is iterated.
-        if (!open('left', undefined) || !open('right', undefined)) return undefined;
+        uniqueKeys('right', rightInfo) &&
+        offersText('left') &&
+        offersText('right');
+      const textMerge = (range: KeyRange, counts: MergeCounts) => {
         const reqs = { left: request('left', range), right: request('right', range) };
-        return {
-          open: (side: 'left' | 'right', after: Key | undefined) => open(side, after)!,
-          canonical: (side: 'left' | 'right', row: RawRow) =>
-            side === 'left' ? canonicalizeRow(row, reqs.left, leftNorms, leftEager) : canonicalizeRow(row, reqs.right, rightNorms, rightEager),
-          merge,
-          retries,
-          onRetry: (side: 'left' | 'right', attempt: number, error: Error) => opts.onRetry?.({ side, attempt, error }),
-        };
+        return textMergeBatches(
+          {
+            open: (side, after) => (side === 'left' ? leftSource : rightSource).scanText!(request(side, rest(range, after)))!,
+            canonical: (side, row) =>
+              side === 'left' ? canonicalizeRow(row, reqs.left, leftNorms, leftEager) : canonicalizeRow(row, reqs.right, rightNorms, rightEager),
+            merge,
+            retries,
+            onRetry: (side, attempt, error) => opts.onRetry?.({ side, attempt, error }),
+            rowMerge: (after) => {
+              const sides = rows(rest(range, after));
+              return mergeJoinBatches(sides.left, sides.right, merge, counts);
+            },
+            onDense: () =>
+              opts.onAlgorithm?.({ algorithm: 'stream', reason: 'rows differ too densely to pass over them as bytes: decoding every row of the rest of the range' }),
+          },
+          counts,
+        );
       };
       const measured = {};
       const rangeTask = (range: KeyRange, i: number): AsyncIterable<MergeEvent[]> => {
@@ -417,21 +424,7 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
         // The buckets of a bucket pass are a few rows each: their rows are read, not digested.
         if (((ran === 'stream' || !overlap) && !measure) || range.parts) {
           const started = i === 0 ? wholeTable() : undefined;
-          const text = !started && byText ? textScans(range) : undefined;
-          if (text) {
-            return textMergeBatches(
-              {
-                ...text,
-                rowMerge: (after) => {
-                  const sides = rows(rest(range, after));
-                  return mergeJoinBatches(sides.left, sides.right, merge, rangeCounts[i]);
-                },
-                onDense: () =>
-                  opts.onAlgorithm?.({ algorithm: 'stream', reason: 'rows differ too densely to pass over them as bytes: decoding every row of the rest of the range' }),
-              },
-              rangeCounts[i]!,
-            );
-          }
+          if (!started && byText) return textMerge(range, rangeCounts[i]!);
           const sides = started ?? rows(range);
           return mergeJoinBatches(sides.left, sides.right, merge, rangeCounts[i]);
         }
