@@ -6,9 +6,25 @@
  * goes into the chunk being built; the connection is paused while two full chunks wait for the
  * consumer and resumed when it takes one, so memory stays bounded and the server waits on TCP
  * backpressure as before.
+ *
+ * Where the result's columns allow, rows are read off their packets by mysql-row-reader.ts rather
+ * than by mysql2. That takes one internal of mysql2's Query: once its column definitions are read,
+ * it asks `this.row` for the handler of each row packet, so a handler set on the query itself is
+ * used. Should a later mysql2 not ask, its rows still arrive as 'result' events, parsed by mysql2.
  */
 import type { PoolConnection, Query } from 'mysql2';
 import type { RawRow } from '../types.ts';
+import { rowReader, type ResultField, type RowReader } from './mysql-row-reader.ts';
+
+/** A row packet as mysql2 hands it to a query's row handler (lib/packets/packet.js). */
+interface RowPacket {
+  buffer: Buffer;
+  offset: number;
+  end: number;
+  isEOF(): boolean;
+}
+
+type RowHandler = (this: Query, packet: RowPacket, connection: unknown) => unknown;
 
 export class ResultChunks {
   private readonly ready: RawRow[][] = [];
@@ -17,28 +33,55 @@ export class ResultChunks {
   private error: Error | undefined;
   private paused = false;
   private wake: (() => void) | undefined;
+  /** Whether the rows are read off their packets here rather than parsed by mysql2 (for tests). */
+  readsPackets = false;
 
   constructor(
     private readonly conn: PoolConnection,
     query: Query,
     private readonly size: number,
   ) {
-    query.on('result', (row) => {
-      this.current.push(row as unknown as RawRow);
-      if (this.current.length < this.size) return;
-      this.ready.push(this.current);
-      this.current = [];
-      if (this.ready.length >= 2 && !this.paused) {
-        this.paused = true;
-        this.conn.pause();
-      }
-      this.wake?.();
-    });
+    query.on('result', (row) => this.add(row as unknown as RawRow));
+    this.readRows(query);
     query.on('end', () => {
       this.ended = true;
       this.wake?.();
     });
     query.on('error', (err: Error) => this.fail(err));
+  }
+
+  private add(row: RawRow): void {
+    this.current.push(row);
+    if (this.current.length < this.size) return;
+    this.ready.push(this.current);
+    this.current = [];
+    if (this.ready.length >= 2 && !this.paused) {
+      this.paused = true;
+      this.conn.pause();
+    }
+    this.wake?.();
+  }
+
+  /** Takes over mysql2's row handler for results this reader can read (see the header). */
+  private readRows(query: Query): void {
+    const q = query as unknown as { row?: RowHandler };
+    const parsed = q.row;
+    if (typeof parsed !== 'function') return;
+    let read: RowReader | undefined;
+    query.on('fields', (fields: ResultField[]) => {
+      read = rowReader(fields);
+      this.readsPackets = read !== undefined;
+    });
+    const add = (row: RawRow) => this.add(row);
+    q.row = function (packet, connection) {
+      if (read === undefined || packet.isEOF()) {
+        // mysql2's own handling: the end of the result, or a row it parses and emits.
+        const next = parsed.call(this, packet, connection);
+        return next === parsed ? q.row : next;
+      }
+      add(read(packet.buffer, packet.offset, packet.end) as RawRow);
+      return q.row;
+    };
   }
 
   /** Ends the reading with an error (mysql2 tells a lost connection only to the connection). */
