@@ -167,8 +167,13 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
       const eager = leftNorms.flatMap((n, i) => (i < keyLength || n !== rightNorms[i] ? [i] : []));
       // PostgreSQL writes its integers in canonical form already (a minus or nothing, no leading
       // zero): keys of those types are taken as sent, a fifth of what reading a key costs reckon.
+      // So does MySQL a BIGINT, which the driver hands over as that text, unless ZEROFILL pads it
+      // (smaller integers arrive as JS numbers, which the normaliser turns into text).
       const sentCanonical = (engine: string, c: { logicalType: string; nativeType: string }) =>
-        engine === 'postgres' && c.logicalType === 'integer' && /^(smallint|integer|bigint|int2|int4|int8)$/.test(c.nativeType.toLowerCase());
+        c.logicalType === 'integer' &&
+        (engine === 'postgres'
+          ? /^(smallint|integer|bigint|int2|int4|int8)$/.test(c.nativeType.toLowerCase())
+          : /^bigint(\(\d+\))?( unsigned)?$/.test(c.nativeType.toLowerCase().trim()));
       const leftEager = eager.filter((i) => !(i < keyLength && sentCanonical(leftSource.engine, plan.keys[i]!.left)));
       const rightEager = eager.filter((i) => !(i < keyLength && sentCanonical(rightSource.engine, plan.keys[i]!.right)));
       const asRead: Normalizer = (v) => v as string | null;

@@ -176,6 +176,21 @@ describe.each(PAIRINGS)('%s ↔ %s', (leftEngine, rightEngine) => {
     });
   });
 
+  it('a MySQL ZEROFILL key, sent with leading zeros, matches the same number', async () => {
+    const name = fresh('zf');
+    const ddl = (engine: EngineName) => (engine === 'mariadb' ? 'id bigint(20) unsigned zerofill PRIMARY KEY, v int' : 'id bigint PRIMARY KEY, v int');
+    await Promise.all([
+      createTable(left, name, ddl(leftEngine), [[1n, 1], [7n, 7], [12n, 12], [2n ** 40n, 40]]),
+      createTable(right, name, ddl(rightEngine), [[1n, 1], [7n, 8], [12n, 12], [2n ** 40n, 40], [13n, 13]]),
+    ]);
+    const { events, summary } = await diffBothWays(name);
+    expect(events).toEqual([
+      { type: 'changed', key: { id: 7 }, columns: ['v'], left: { v: '7' }, right: { v: '8' } },
+      { type: 'right_only', key: { id: 13 }, row: { id: '13', v: '13' } },
+    ]);
+    expect(summary).toMatchObject({ left_rows: 4, right_rows: 5, left_only: 0, right_only: 1, changed: 1 });
+  });
+
   it('negative, sparse and 64-bit integer keys; JSON keys are numbers only within ±2^53', async () => {
     const name = fresh('ik');
     const keys = [
