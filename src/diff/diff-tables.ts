@@ -203,15 +203,22 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
       });
       const describeKey = (row: CanonicalRow) => JSON.stringify(shape.keyObject(row));
 
+      // Two PostgreSQL servers write a timestamptz alike, offset included, so neither need cast
+      // it to the UTC wall time that matches MySQL's text (a tenth of a server's CPU in a scan).
+      const bothPostgres = leftSource.engine === 'postgres' && rightSource.engine === 'postgres';
+      const bothOffset = plan.compared.map(
+        (c, i) => bothPostgres && c.left.logicalType === 'timestamptz' && c.right.logicalType === 'timestamptz' && timestampColumns[keyLength + i] === true,
+      );
       const request = (side: 'left' | 'right', range: KeyRange): ScanRequest => ({
         table: side === 'left' ? leftInfo.table : rightInfo.table,
         keyColumns: plan.keys.map((k) => ({ name: k[side].name, type: k[side].logicalType, collation: k[side].collation })),
-        columns: plan.compared.map((c) => ({
+        columns: plan.compared.map((c, i) => ({
           name: c[side].name,
           type: c[side].logicalType,
           nativeType: c[side].nativeType,
           collation: c[side].collation,
           nullable: c[side].nullable !== false,
+          withOffset: bothOffset[i],
         })),
         where: combineWhere(opts.where, opts[side].where),
         range,

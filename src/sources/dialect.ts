@@ -309,7 +309,9 @@ export function buildScanQuery(engine: Engine, req: ScanRequest, limit?: number,
   if (inline && engine !== 'postgres') throw new Error('inline bounds are for PostgreSQL COPY only');
   const params = new Params(engine, inline);
   const keys = req.keyColumns.map((c) => selectExpression(engine, c.name, c.type));
-  const values = req.columns.map((c) => selectExpression(engine, c.name, c.type));
+  const values = req.columns.map((c) =>
+    engine === 'postgres' && c.type === 'timestamptz' && c.withOffset ? quoteIdent(engine, c.name) : selectExpression(engine, c.name, c.type),
+  );
   // MySQL rows then arrive as keys plus one string, which the driver decodes far faster than
   // many fields, and which compares whole when the rows agree.
   const select =

@@ -11,7 +11,20 @@ export interface ScanRequest {
   /** Key columns, in key order, with the logical type that decides their ORDER BY. */
   keyColumns: readonly { name: string; type: LogicalType; collation: string | null }[];
   /** Further columns to read after the key columns, with their logical types. */
-  columns: readonly { name: string; type: LogicalType; nativeType?: string; collation?: string | null; nullable?: boolean }[];
+  columns: readonly {
+    name: string;
+    type: LogicalType;
+    nativeType?: string;
+    collation?: string | null;
+    nullable?: boolean;
+    /**
+     * A PostgreSQL timestamptz written as the server writes it, with its offset (`+00` in
+     * reckon's UTC sessions), rather than cast to its UTC wall time, which MySQL's text matches:
+     * for two PostgreSQL sides, whose texts agree either way, it spares each server a conversion
+     * per value. The timestamp normaliser reads both forms alike.
+     */
+    withOffset?: boolean;
+  }[];
   /** A SQL filter, pasted into the WHERE clause as given (the user's own SQL). */
   where?: string;
   /** Key bounds; keys are canonical text (see normalize). */

@@ -108,6 +108,23 @@ describe('buildScanQuery: PostgreSQL', () => {
     const q = scan('postgres', pgComposite, { after: ['eu', '7'] }, 'a = 1 OR b = 2');
     expect(q.text).toContain('WHERE (a = 1 OR b = 2) AND ("region" COLLATE "C", "id") > ($1, $2)');
   });
+
+  it('casts a timestamptz to its UTC wall time unless asked to keep its offset (two PostgreSQL sides)', () => {
+    const req = (withOffset?: boolean): ScanRequest => ({
+      table: { schema: 'app', name: 'orders' },
+      keyColumns: [{ name: 'at', type: 'timestamptz', collation: null }],
+      columns: [
+        { name: 'placed', type: 'timestamptz', withOffset },
+        { name: 'due', type: 'timestamp', withOffset },
+      ],
+      range: {},
+      chunkSize: 1000,
+    });
+    expect(buildScanQuery('postgres', req()).text).toMatch(/^SELECT \("at"\)::timestamp, \("placed"\)::timestamp, "due" FROM/);
+    // The key keeps its cast: keys are compared across engines and bound ranges as wall times.
+    expect(buildScanQuery('postgres', req(true)).text).toMatch(/^SELECT \("at"\)::timestamp, "placed", "due" FROM/);
+    expect(buildScanQuery('mysql', req(true)).text).toMatch(/^SELECT `at`, `placed`, `due` FROM/);
+  });
 });
 
 describe('buildScanQuery: MySQL', () => {
