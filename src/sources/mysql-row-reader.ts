@@ -1,13 +1,15 @@
 /**
  * A text-protocol result row read straight off its packet, for the column types a scan selects.
  *
- * mysql2 parses each row with code it generates per query, then emits it as an event: a fifth of
- * a MariaDB scan's CPU in reckon. This reader makes the same values (numbers for the small
+ * mysql2 parses each row with code it generates per query, then emits it as an event. This reader
+ * reads the same rows for about a twelfth less CPU (1M rows from each of two MariaDB tables:
+ * 1.59–1.72 s against 1.70–1.89 s), and makes the same values (numbers for the small
  * integer types, strings for BIGINT, DECIMAL and the temporal types as the pool is configured,
  * strings for text, Buffers for binary) in one loop over the packet. A result with any other
  * column type, or a column mysql2 reads by its extended metadata (MariaDB's JSON), gets no reader,
  * and mysql2 parses its rows as before.
  */
+
 /** What mysql2 tells of a result column (its ColumnDefinition), as far as reading goes. */
 export interface ResultField {
   columnType: number;
