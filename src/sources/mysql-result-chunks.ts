@@ -26,6 +26,38 @@ interface RowPacket {
 
 type RowHandler = (this: Query, packet: RowPacket, connection: unknown) => unknown;
 
+/** The mysql2 settings (a query's own, else its connection's) that decide how it parses rows. */
+interface ParseSettings {
+  rowsAsArray?: boolean;
+  nestTables?: unknown;
+  typeCast?: unknown;
+  dateStrings?: unknown;
+  supportBigNumbers?: boolean;
+  bigNumberStrings?: boolean;
+  decimalNumbers?: boolean;
+}
+
+/**
+ * Whether mysql2 would give the values mysql-row-reader.ts makes: rows as arrays, dates and big
+ * numbers as strings, no typeCast. MySqlSource's pool and scans are set up so; anything else is
+ * left to mysql2.
+ */
+function parsedAsReaderReads(query: Query, conn: PoolConnection): boolean {
+  const own = (query as unknown as { options?: ParseSettings }).options ?? {};
+  const base = (conn as unknown as { config?: ParseSettings }).config ?? {};
+  const get = <K extends keyof ParseSettings>(k: K): ParseSettings[K] => own[k] ?? base[k];
+  const typeCast = get('typeCast');
+  return (
+    get('rowsAsArray') === true &&
+    !get('nestTables') &&
+    (typeCast === undefined || typeCast === true) &&
+    get('dateStrings') === true &&
+    get('supportBigNumbers') === true &&
+    get('bigNumberStrings') === true &&
+    !get('decimalNumbers')
+  );
+}
+
 export class ResultChunks {
   private readonly ready: RawRow[][] = [];
   private current: RawRow[] = [];
@@ -66,7 +98,7 @@ export class ResultChunks {
   private readRows(query: Query): void {
     const q = query as unknown as { row?: RowHandler };
     const parsed = q.row;
-    if (typeof parsed !== 'function') return;
+    if (typeof parsed !== 'function' || !parsedAsReaderReads(query, this.conn)) return;
     let read: RowReader | undefined;
     query.on('fields', (fields: ResultField[]) => {
       read = rowReader(fields);

@@ -65,13 +65,13 @@ afterAll(async () => {
   await db?.drop();
 });
 
-function connection(): Promise<mysql.PoolConnection> {
-  return new Promise((resolve, reject) => pool.getConnection((err, conn) => (err ? reject(err) : resolve(conn))));
+function connection(from: mysql.Pool = pool): Promise<mysql.PoolConnection> {
+  return new Promise((resolve, reject) => from.getConnection((err, conn) => (err ? reject(err) : resolve(conn))));
 }
 
 /** mysql2's own rows for the query: the oracle. */
-async function parsedByDriver(sql: string): Promise<unknown[][]> {
-  const conn = await connection();
+async function parsedByDriver(sql: string, from: mysql.Pool = pool): Promise<unknown[][]> {
+  const conn = await connection(from);
   try {
     return await new Promise((resolve, reject) =>
       conn.query({ sql, rowsAsArray: true }, (err, rows) => (err ? reject(err) : resolve(rows as unknown as unknown[][]))),
@@ -82,8 +82,8 @@ async function parsedByDriver(sql: string): Promise<unknown[][]> {
 }
 
 /** The same query through ResultChunks, taken slowly so the connection pauses between chunks. */
-async function readInChunks(sql: string, size: number): Promise<{ rows: unknown[][]; readsPackets: boolean; chunks: number }> {
-  const conn = await connection();
+async function readInChunks(sql: string, size: number, from: mysql.Pool = pool): Promise<{ rows: unknown[][]; readsPackets: boolean; chunks: number }> {
+  const conn = await connection(from);
   try {
     const reading = new ResultChunks(conn, conn.query({ sql, rowsAsArray: true }), size);
     const rows: unknown[][] = [];
@@ -124,6 +124,28 @@ describe('MySQL rows read off their packets', () => {
     const got = await readInChunks(sql, 1000);
     expect(got.readsPackets).toBe(true);
     expect(got.rows).toEqual(expected);
+  });
+
+  it('leave to mysql2 a pool that parses otherwise (dates as Date objects), with the same rows', async () => {
+    const u = new URL(db.url);
+    const plain = mysql.createPool({
+      host: u.hostname,
+      port: Number(u.port || 3306),
+      user: decodeURIComponent(u.username || 'root'),
+      password: decodeURIComponent(u.password),
+      database: decodeURIComponent(u.pathname.slice(1)),
+      connectionLimit: 1,
+    });
+    try {
+      const sql = 'SELECT id, dt, dtm, d FROM t ORDER BY id LIMIT 20';
+      const got = await readInChunks(sql, 3, plain);
+      expect(got.readsPackets).toBe(false);
+      const expected = await parsedByDriver(sql, plain);
+      expect(expected[0]![1]).toBeInstanceOf(Date);
+      expect(got.rows).toEqual(expected);
+    } finally {
+      await new Promise<void>((resolve) => plain.end(() => resolve()));
+    }
   });
 
   it('leave to mysql2 the columns it reads another way (double, JSON), with the same rows', async () => {
