@@ -19,7 +19,7 @@ import {
   type Engine,
   type KeyColumn,
 } from './dialect.ts';
-import { pgTemporalBytes, rowTextExpression, type HashColumn } from './row-text.ts';
+import { baseType, pgTemporalBytes, rowTextExpression, type HashColumn } from './row-text.ts';
 
 /**
  * The per-row digest of digest mode: the first 64 bits of the MD5 of the row text, as the 16
@@ -272,10 +272,6 @@ export function buildKeysEveryQuery(
  * reads the whole value: numeric digits, 8 float bytes, 16 uuid bytes, 4 date bytes, all bytes.
  */
 const TYPED_HASH = new Set<LogicalType>(['integer', 'decimal', 'float4', 'float8', 'boolean', 'uuid', 'date', 'bytes']);
-
-function baseType(nativeType: string | undefined): string {
-  return (nativeType ?? '').toLowerCase().replace(/\(.*\)/, '').trim();
-}
 
 /**
  * Whether a column goes into a record hash by its type's own hash. Not a bigint, time or

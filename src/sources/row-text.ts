@@ -140,6 +140,11 @@ function mysqlTrimFraction(e: string): string {
   return `TRIM(TRAILING X'2E' FROM TRIM(TRAILING X'30' FROM CAST(${e} AS BINARY)))`;
 }
 
+/** A native type without its modifiers, lower case: `timestamp(3) with time zone` → `timestamp with time zone`. */
+export function baseType(nativeType: string | undefined): string {
+  return (nativeType ?? '').toLowerCase().replace(/\(.*\)/, '').trim();
+}
+
 /**
  * A PostgreSQL time or timestamp as its 8 stored bytes (time_send, timestamp_send,
  * timestamptz_send), undefined for other columns. Equal values, equal bytes: a timestamptz stores
@@ -147,7 +152,7 @@ function mysqlTrimFraction(e: string): string {
  * the instant's in UTC, as reckon compares them.
  */
 export function pgTemporalBytes(c: Pick<HashColumn, 'type' | 'nativeType'>, id: string): string | undefined {
-  const base = c.nativeType.toLowerCase().replace(/\(.*\)/, '').trim();
+  const base = baseType(c.nativeType);
   if (c.type === 'timestamptz') return `timestamptz_send(${id})`;
   if (c.type === 'timestamp' && /^timestamp( without time zone)?$/.test(base)) return `timestamp_send(${id})`;
   if (c.type === 'time' && /^time( without time zone)?$/.test(base)) return `time_send(${id})`;
