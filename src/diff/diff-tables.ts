@@ -210,7 +210,7 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
       const bothOffset = plan.compared.map((c) => bothPostgres && c.left.logicalType === 'timestamptz' && c.right.logicalType === 'timestamptz');
       const request = (side: 'left' | 'right', range: KeyRange): ScanRequest => ({
         table: side === 'left' ? leftInfo.table : rightInfo.table,
-        keyColumns: plan.keys.map((k) => ({ name: k[side].name, type: k[side].logicalType, collation: k[side].collation })),
+        keyColumns: plan.keys.map((k) => ({ name: k[side].name, type: k[side].logicalType, collation: k[side].collation, nativeType: k[side].nativeType })),
         columns: plan.compared.map((c, i) => ({
           name: c[side].name,
           type: c[side].logicalType,
@@ -395,22 +395,26 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
       // since equal rows are not decoded and a repeated key among them would go unseen.
       const uniqueKeys = (side: 'left' | 'right', info: typeof leftInfo) =>
         info.primaryKey.length > 0 && info.primaryKey.every((name) => plan.keys.some((k) => k[side].name === name));
-      // A source may decline raw text (a single shared connection, cursor reads): then rows are
-      // read as usual. Making a scan starts nothing until it is iterated.
-      const offersText = (side: 'left' | 'right') => (side === 'left' ? leftSource : rightSource).scanText?.(request(side, {})) !== undefined;
+      // A source may decline raw bytes (a single shared connection, cursor reads): then rows are
+      // read as usual. Binary where both sides offer it in one form (it costs the servers less to
+      // write), else text; equal bytes mean equal rows only between scans of one form. Making a
+      // scan starts nothing until it is iterated.
+      const formOf = (side: 'left' | 'right', format: 'text' | 'binary') =>
+        (side === 'left' ? leftSource : rightSource).scanText?.(request(side, {}), format)?.form;
+      const sameForm = (format: 'text' | 'binary') => formOf('left', format) !== undefined && formOf('left', format) === formOf('right', format);
+      const textFormat = sameForm('binary') ? 'binary' : 'text';
       const byText =
         leftSource.engine === rightSource.engine &&
         leftNorms.every((n, i) => n === rightNorms[i]) &&
         leftEager.join() === rightEager.join() &&
         uniqueKeys('left', leftInfo) &&
         uniqueKeys('right', rightInfo) &&
-        offersText('left') &&
-        offersText('right');
+        sameForm(textFormat);
       const textMerge = (range: KeyRange, counts: MergeCounts) => {
         const reqs = { left: request('left', range), right: request('right', range) };
         return textMergeBatches(
           {
-            open: (side, after) => (side === 'left' ? leftSource : rightSource).scanText!(request(side, rest(range, after)))!,
+            open: (side, after) => (side === 'left' ? leftSource : rightSource).scanText!(request(side, rest(range, after)), textFormat)!,
             canonical: (side, row) =>
               side === 'left' ? canonicalizeRow(row, reqs.left, leftNorms, leftEager) : canonicalizeRow(row, reqs.right, rightNorms, rightEager),
             merge,

@@ -1,6 +1,7 @@
 /**
- * Merge-join of two scans read as raw text (Source.scanText), for sources that write equal rows
- * as equal bytes. Where the tables agree, long runs of rows are the same bytes on both sides: they
+ * Merge-join of two scans read as raw bytes (Source.scanText: lines of COPY text, or binary COPY
+ * tuples), for sources that write equal rows as equal bytes. Where the tables agree, long runs of
+ * rows are the same bytes on both sides: they
  * are recognised by comparing the two sides' buffers natively, a few calls per buffer, and only
  * counted. Only where the bytes differ are the two rows at hand decoded and merged one step, as
  * mergeJoinBatches would (keys compared, order checked, values compared by meaning). Decoding every
@@ -13,7 +14,7 @@
  * order of rows around every decoded step is still checked.
  */
 import { ReckonError, isConnectionLost } from '../errors.ts';
-import type { TextScan } from '../sources/source.ts';
+import type { RecordFraming, TextScan } from '../sources/source.ts';
 import type { Key, RawRow } from '../types.ts';
 import {
   changedColumns,
@@ -53,6 +54,13 @@ export interface TextMergeInput {
 
 const NEWLINE = 0x0a;
 const EMPTY = Buffer.alloc(0);
+
+/** Records that are lines: COPY text. */
+const LINES: RecordFraming = {
+  end: (buf, _start, from) => buf.indexOf(NEWLINE, from),
+  endIn: (_head, next) => next.indexOf(NEWLINE) + 1 || -1,
+  terminator: 1,
+};
 /** Events handed on at once, at most (as mergeJoinBatches). */
 const BATCH = 1000;
 /** The first stretch compared; each equal stretch doubles the next, up to MAX_STRETCH. */
@@ -80,9 +88,10 @@ class SideFailure extends Error {
 }
 
 /**
- * One side's bytes: `buf[lineStart, pos)` is the part of the current line already compared, and
- * everything before lineStart has been taken. Loading keeps the current line's bytes in front of
- * the next buffer, so a line is always whole in one buffer once its newline has arrived.
+ * One side's bytes: `buf[lineStart, pos)` is the part of the current record (a line, for text)
+ * already compared, and everything before lineStart has been taken. Loading keeps the current
+ * record's bytes in front of the next buffer, so a record is always whole in one buffer once its
+ * end has arrived.
  */
 class TextSide {
   buf: Buffer = EMPTY;
@@ -90,6 +99,7 @@ class TextSide {
   lineStart = 0;
   /** The scan has no more buffers (`pending` may still hold bytes). */
   ended = false;
+  readonly framing: RecordFraming;
   private pending: Buffer | undefined;
   private readonly it: AsyncIterator<Buffer>;
 
@@ -98,10 +108,11 @@ class TextSide {
     readonly scan: TextScan,
   ) {
     this.it = scan.buffers[Symbol.asyncIterator]();
+    this.framing = scan.framing ?? LINES;
   }
 
   /**
-   * Appends the next bytes of the scan; false at its end. A line cut by the previous buffer is
+   * Appends the next bytes of the scan; false at its end. A record cut by the previous buffer is
    * completed by copying only its own bytes: the rest of the new buffer waits in `pending` and is
    * used as it is, not copied.
    */
@@ -125,10 +136,10 @@ class TextSide {
     if (this.buf.length === this.lineStart) this.buf = next;
     else {
       const cut = this.buf.subarray(this.lineStart);
-      const nl = next.indexOf(NEWLINE);
-      if (nl >= 0 && nl + 1 < next.length) {
-        this.buf = Buffer.concat([cut, next.subarray(0, nl + 1)]);
-        this.pending = next.subarray(nl + 1);
+      const k = this.framing.endIn(cut, next);
+      if (k > 0 && k < next.length) {
+        this.buf = Buffer.concat([cut, next.subarray(0, k)]);
+        this.pending = next.subarray(k);
       } else this.buf = Buffer.concat([cut, next]);
     }
     this.pos -= this.lineStart;
@@ -136,11 +147,11 @@ class TextSide {
     return true;
   }
 
-  /** The end (newline) of the current line, loading until it has arrived; -1 at the scan's end. */
+  /** The end of the current record (its newline, for a line), loading until it has arrived; -1 at the scan's end. */
   async lineEnd(): Promise<number> {
     for (;;) {
-      const nl = this.buf.indexOf(NEWLINE, this.pos);
-      if (nl >= 0) return nl;
+      const end = this.framing.end(this.buf, this.lineStart, this.pos);
+      if (end >= 0) return end;
       if (!(await this.load())) {
         if (this.buf.length > this.lineStart) throw new ReckonError('QUERY', `the ${this.name} side's COPY data ended in the middle of a row`);
         return -1;
@@ -148,9 +159,9 @@ class TextSide {
     }
   }
 
-  /** Takes the current line, which ends at `nl`. */
-  advance(nl: number): void {
-    this.lineStart = this.pos = nl + 1;
+  /** Takes the current record, which ends at `end`. */
+  advance(end: number): void {
+    this.lineStart = this.pos = end + this.framing.terminator;
   }
 
   /** Whether every byte loaded so far has been compared. */
@@ -279,20 +290,21 @@ class TextMerge {
     this.lastTaken = row.slice(0, opts.keyLength) as Key;
   }
 
-  /** Takes the equal bytes `[pos, pos + m)` of both sides, counting the lines they complete. */
+  /** Takes the equal bytes `[pos, pos + m)` of both sides, counting the records they complete. */
   private passEqual(m: number): void {
     const l = this.l;
     const r = this.r;
+    const { framing } = l;
     const end = l.pos + m;
     let start = l.lineStart;
     let lastStart = -1;
     let lastEnd = -1;
     let lines = 0;
-    for (let nl = l.buf.indexOf(NEWLINE, l.pos); nl >= 0 && nl < end; nl = l.buf.indexOf(NEWLINE, nl + 1)) {
+    for (let e = framing.end(l.buf, start, l.pos); e >= 0 && e + framing.terminator <= end; e = framing.end(l.buf, start, start)) {
       lines++;
       lastStart = start;
-      lastEnd = nl;
-      start = nl + 1;
+      lastEnd = e;
+      start = e + framing.terminator;
     }
     if (lines > 0) {
       this.pendingEqual = l.buf.subarray(lastStart, lastEnd);

@@ -47,9 +47,15 @@ export class CopyOut implements pg.Submittable {
     this.wake?.();
   };
 
-  private readonly framer = new CopyFramer();
+  private readonly framer: CopyFramer;
 
-  constructor(private readonly text: string) {}
+  /** `fill`: overwrite each row's message header with filler (see CopyFramer). */
+  constructor(
+    private readonly text: string,
+    fill = true,
+  ) {
+    this.framer = new CopyFramer(fill);
+  }
 
   /** Called by pg when the query's turn comes. */
   submit(pgConnection: pg.Connection): void {
@@ -90,8 +96,9 @@ export class CopyOut implements pg.Submittable {
   }
 
   /**
-   * The COPY's rows as buffers of text, each row line preceded by FRAME_BYTES filler bytes; a
-   * row may continue into the next buffer. Throws the server's error or a lost connection.
+   * The COPY's rows as buffers of text, each row line preceded by FRAME_BYTES filler bytes (or by
+   * its message header, without `fill`); a row may continue into the next buffer. Throws the
+   * server's error or a lost connection.
    */
   async *buffers(): AsyncGenerator<Buffer> {
     try {
@@ -117,9 +124,13 @@ export class CopyOut implements pg.Submittable {
 
 /**
  * The protocol framing of a COPY's output, separated from the socket so it can be tested on its
- * own: it keeps the state of a message that continues into the next buffer.
+ * own: it keeps the state of a message that continues into the next buffer. `fill`: the header of
+ * every CopyData message is overwritten with filler, for text; without it, the header (`d` and
+ * the message length) stays, which is what delimits binary tuples.
  */
 export class CopyFramer {
+  constructor(private readonly fill = true) {}
+
   private code = 0;
   private lengthBytesLeft = 0;
   private length = 0;
@@ -151,8 +162,8 @@ export class CopyFramer {
       }
       if (this.lengthBytesLeft > 0) {
         this.length = this.length * 256 + b[pos]!;
-        if (this.code === COPY_DATA) b[pos] = FRAME_FILL;
-        else cut(pos, pos + 1);
+        if (this.code !== COPY_DATA) cut(pos, pos + 1);
+        else if (this.fill) b[pos] = FRAME_FILL;
         pos++;
         if (--this.lengthBytesLeft === 0) this.bodyLeft = this.length - 4;
         continue;
@@ -162,11 +173,13 @@ export class CopyFramer {
         // The common case: a whole row header in this buffer.
         this.code = code;
         this.bodyLeft = ((b[pos + 1]! << 24) | (b[pos + 2]! << 16) | (b[pos + 3]! << 8) | b[pos + 4]!) - 4;
-        b[pos] = FRAME_FILL;
-        b[pos + 1] = FRAME_FILL;
-        b[pos + 2] = FRAME_FILL;
-        b[pos + 3] = FRAME_FILL;
-        b[pos + 4] = FRAME_FILL;
+        if (this.fill) {
+          b[pos] = FRAME_FILL;
+          b[pos + 1] = FRAME_FILL;
+          b[pos + 2] = FRAME_FILL;
+          b[pos + 3] = FRAME_FILL;
+          b[pos + 4] = FRAME_FILL;
+        }
         pos += FRAME_BYTES;
         continue;
       }
@@ -178,8 +191,8 @@ export class CopyFramer {
       this.code = code;
       this.lengthBytesLeft = 4;
       this.length = 0;
-      if (code === COPY_DATA) b[pos] = FRAME_FILL;
-      else cut(pos, pos + 1);
+      if (code !== COPY_DATA) cut(pos, pos + 1);
+      else if (this.fill) b[pos] = FRAME_FILL;
       pos++;
     }
     const rows = cuts ? keep(b, cuts, stop) : stop === end ? b : b.subarray(0, stop);

@@ -39,12 +39,14 @@ export function copyParser(req: ScanRequest): CopyTextParser {
 }
 
 /**
- * The scan's COPY text as it arrives: buffers of lines, each preceded by FRAME_BYTES filler bytes
- * (copy-out.ts). The same caveat as copyScan applies to stopping early.
+ * The scan's COPY output as it arrives: buffers of lines, each preceded by FRAME_BYTES filler
+ * bytes (copy-out.ts), or in binary the CopyData messages as sent (header, tuples and trailer).
+ * The same caveat as copyScan applies to stopping early.
  */
-export function copyLines(client: pg.PoolClient | pg.Client, req: ScanRequest): AsyncGenerator<Buffer> {
+export function copyLines(client: pg.PoolClient | pg.Client, req: ScanRequest, format: 'text' | 'binary' = 'text'): AsyncGenerator<Buffer> {
   const q = buildScanQuery('postgres', req, undefined, true);
-  const copy = new CopyOut(`COPY (${q.text}) TO STDOUT`);
+  // Binary tuples keep their message headers: the length is where each one ends.
+  const copy = new CopyOut(`COPY (${q.text}) TO STDOUT${format === 'binary' ? ' (FORMAT binary)' : ''}`, format === 'text');
   client.query(copy);
   return copy.buffers();
 }

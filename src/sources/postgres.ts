@@ -19,6 +19,7 @@ import { lazyRequire, lazyRequirePg } from '../lazy-require.ts';
 import type { ColumnInfo, LogicalType, RawRow, TableInfo, TableRef } from '../types.ts';
 import { buildScanQuery, qualifiedTable, type BuiltQuery } from './dialect.ts';
 import { ByteCounter } from './byte-counter.ts';
+import { binaryKind, binaryTuples, decodeTuple, TUPLE_FRAMING, type BinaryKind } from './copy-binary.ts';
 import { copyLines, copyParser, copyScan } from './postgres-copy.ts';
 import { readChunks } from './read-chunks.ts';
 import { keysAtEvenOffsets } from './sample-keys.ts';
@@ -308,14 +309,26 @@ export class PostgresSource implements Source {
 
   /**
    * COPY text is the server's output function of each value, in sessions set up alike (time zone,
-   * float digits, bytea as hex), so equal values of one type are equal bytes on any server.
+   * float digits, bytea as hex), so equal values of one type are equal bytes on any server. Binary
+   * COPY is each value's send function, likewise, for the types copy-binary.ts can write as text.
    */
-  scanText(req: ScanRequest): TextScan | undefined {
+  scanText(req: ScanRequest, format: 'text' | 'binary' = 'text'): TextScan | undefined {
     if (this.single || this.read !== 'copy') return undefined;
+    if (format === 'binary') {
+      const kinds = binaryKinds(req);
+      if (!kinds) return undefined;
+      return {
+        buffers: binaryTuples(this.readOnlyScan(req, (client) => copyLines(client, req, 'binary'), 'discard')),
+        row: (record) => decodeTuple(record, kinds),
+        framing: TUPLE_FRAMING,
+        form: `postgres-binary:${kinds.join(',')}`,
+      };
+    }
     const parser = copyParser(req);
     return {
       buffers: this.readOnlyScan(req, (client) => copyLines(client, req), 'discard'),
       row: (line) => parser.line(line),
+      form: 'postgres-text',
     };
   }
 
@@ -413,4 +426,11 @@ export class PostgresSource implements Source {
       }
     }
   }
+}
+
+/** How each column of a plain scan is read from binary COPY, or undefined when one cannot be. */
+function binaryKinds(req: ScanRequest): BinaryKind[] | undefined {
+  if (req.digest !== undefined || req.keys !== undefined) return undefined;
+  const kinds = [...req.keyColumns, ...req.columns].map((c) => binaryKind(c));
+  return kinds.every((k): k is BinaryKind => k !== undefined) ? kinds : undefined;
 }

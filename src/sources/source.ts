@@ -9,7 +9,7 @@ import type { Key, KeyRange, LogicalType, RawRow, TableInfo, TableRef } from '..
 export interface ScanRequest {
   table: TableRef;
   /** Key columns, in key order, with the logical type that decides their ORDER BY. */
-  keyColumns: readonly { name: string; type: LogicalType; collation: string | null }[];
+  keyColumns: readonly { name: string; type: LogicalType; collation: string | null; nativeType?: string }[];
   /** Further columns to read after the key columns, with their logical types. */
   columns: readonly {
     name: string;
@@ -79,12 +79,13 @@ export interface Source {
   scan(req: ScanRequest): AsyncIterable<RawRow[]>;
 
   /**
-   * The same scan as its rows' raw text, for a merge that passes over rows both sides write byte
+   * The same scan as its rows' raw bytes, for a merge that passes over rows both sides write byte
    * for byte alike without decoding them (diff/text-merge.ts); undefined where the source cannot.
-   * A source offers it only where the text is a function of the values read: two sources of one
-   * engine then write equal rows of equally read columns as equal lines.
+   * A source offers it only where the bytes are a function of the values read: two sources of one
+   * engine then write equal rows of equally read columns as equal records (of the same `form`).
+   * `binary` asks for the engine's binary form, which a source may offer for some columns only.
    */
-  scanText?(req: ScanRequest): TextScan | undefined;
+  scanText?(req: ScanRequest, format?: 'text' | 'binary'): TextScan | undefined;
 
   /**
    * Up to `parts - 1` key values (canonical text of raw key columns, in key order) that cut the
@@ -108,16 +109,40 @@ export interface Source {
   close(): Promise<void>;
 }
 
-/** A scan's rows as lines of text (Source.scanText). */
+/** A scan's rows as records of raw bytes (Source.scanText). */
 export interface TextScan {
   /**
-   * The lines, each the row's text (after filler bytes of the source's own, the same in front of
-   * every line) and a newline; a line may continue into the next buffer. Ending the iteration
-   * early releases the connection, as with scan().
+   * The records, each the row's bytes (after filler bytes of the source's own, the same in front
+   * of every record); a record may continue into the next buffer. Ending the iteration early
+   * releases the connection, as with scan().
    */
   buffers: AsyncIterable<Buffer>;
-  /** The row one line holds (its bytes from its start to just before the newline), as scan() gives it. */
-  row(line: Buffer): RawRow;
+  /** The row one record holds (its bytes from its start to its end, without a terminator), as scan() gives it. */
+  row(record: Buffer): RawRow;
+  /** Where records end; lines ending in a newline when absent. */
+  framing?: RecordFraming;
+  /**
+   * Names the byte form (format and, where it matters, the decoding of each column): two scans
+   * are compared as bytes only when they name the same form, so equal bytes mean equal rows.
+   */
+  form: string;
+}
+
+/** How a TextScan's bytes divide into records. */
+export interface RecordFraming {
+  /**
+   * End (exclusive, before any terminator) of the record that starts at `start`, or -1 when it
+   * has not all arrived. `from` (at least `start`) is where its end may first be: the bytes
+   * before it have been looked at already.
+   */
+  end(buf: Buffer, start: number, from: number): number;
+  /**
+   * How many bytes of `next` complete, terminator included, the record whose first bytes are
+   * `head`; -1 when `next` does not hold its end.
+   */
+  endIn(head: Buffer, next: Buffer): number;
+  /** Bytes after a record's end before the next record starts (a newline: 1). */
+  terminator: number;
 }
 
 /** Options common to every source. */

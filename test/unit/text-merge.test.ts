@@ -4,12 +4,13 @@
  * give exactly the events and counts the merge-join gives for the same rows decoded.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { keyComparator } from '../../src/diff/compare-keys.ts';
 import { mergeJoin, type CanonicalRow, type MergeCounts, type MergeEvent, type MergeOptions } from '../../src/diff/merge-join.ts';
 import { equalPrefix, textMergeBatches, type TextMergeInput } from '../../src/diff/text-merge.ts';
 import { ReckonError } from '../../src/errors.ts';
 import { normalizerFor } from '../../src/normalize/values.ts';
+import { decodeTuple, TUPLE_FRAMING } from '../../src/sources/copy-binary.ts';
 import { CopyTextParser } from '../../src/sources/copy-text.ts';
 import type { TextScan } from '../../src/sources/source.ts';
 import type { Key } from '../../src/types.ts';
@@ -40,9 +41,31 @@ function line([id, amount, note]: Row): string {
   return ' '.repeat(SKIP) + [String(id), amount, esc(note)].join('\t') + '\n';
 }
 
+/** A row as a binary COPY tuple message: `d`, its length, the field count and the fields. */
+function tuple([id, amount, note]: Row): Buffer {
+  const int32 = (n: number) => {
+    const b = Buffer.alloc(4);
+    b.writeInt32BE(n);
+    return b;
+  };
+  const field = (v: string | null) => (v === null ? int32(-1) : Buffer.concat([int32(Buffer.byteLength(v)), Buffer.from(v, 'utf8')]));
+  const key = Buffer.alloc(8);
+  key.writeBigInt64BE(BigInt(id));
+  const body = Buffer.concat([Buffer.from([0, WIDTH]), int32(8), key, field(amount), field(note)]);
+  return Buffer.concat([Buffer.from([0x64]), int32(body.length + 4), body]);
+}
+
+/** The format the merge is fed in (each describe block of textMergeBatches sets it). */
+let format: 'text' | 'binary' = 'text';
+
+/** The bytes of `rows` in the current format. */
+function encode(rows: Row[]): Buffer {
+  return format === 'text' ? Buffer.from(rows.map(line).join(''), 'utf8') : Buffer.concat(rows.map(tuple));
+}
+
 /** The bytes of `rows` cut at the given offsets (fractions of the length). */
 function buffers(rows: Row[], cuts: number[]): Buffer[] {
-  const all = Buffer.from(rows.map(line).join(''), 'utf8');
+  const all = encode(rows);
   const at = [...new Set(cuts.map((f) => Math.floor(f * all.length)))].filter((p) => p > 0 && p < all.length).sort((a, b) => a - b);
   const out: Buffer[] = [];
   let from = 0;
@@ -62,8 +85,11 @@ interface Side {
 
 function scanOf(bufs: Buffer[], failAfter?: number): TextScan {
   const parser = new CopyTextParser(WIDTH, 1, SKIP);
+  const binary = format === 'binary';
   return {
-    row: (l) => parser.line(l),
+    row: binary ? (t) => decodeTuple(t, ['int', 'text', 'text']) : (l) => parser.line(l),
+    form: `test-${format}`,
+    ...(binary ? { framing: TUPLE_FRAMING } : {}),
     buffers: (async function* () {
       for (let i = 0; i < bufs.length; i++) {
         if (failAfter !== undefined && i === failAfter) throw new Error('Connection terminated unexpectedly');
@@ -164,7 +190,11 @@ describe('equalPrefix', () => {
   });
 });
 
-describe('textMergeBatches', () => {
+describe.each(['text', 'binary'] as const)('textMergeBatches over %s', (f) => {
+  beforeAll(() => {
+    format = f;
+  });
+
   it('gives the merge-join’s events and counts however the bytes are cut', async () => {
     await fc.assert(
       fc.asyncProperty(tablesArb, cutsArb, cutsArb, async ({ left, right }, lc, rc) => {
@@ -259,7 +289,7 @@ describe('textMergeBatches', () => {
     let opens = 0;
     merge.open = () => {
       opens++;
-      return scanOf([Buffer.from(line(rows[0]!))], 0);
+      return scanOf([encode([rows[0]!])], 0);
     };
     merge.retries = 1;
     const run = async () => {
@@ -287,7 +317,7 @@ describe('textMergeBatches', () => {
   it('fails on data that ends in the middle of a row', async () => {
     const bad: TextMergeInput = {
       ...input({ rows: [], cuts: [] }, { rows: [], cuts: [] }),
-      open: (side) => scanOf(side === 'left' ? [Buffer.from(line([1, '1', 'a']).slice(0, -3))] : [Buffer.from(line([1, '1', 'a']))]),
+      open: (side) => scanOf(side === 'left' ? [encode([[1, '1', 'a']]).subarray(0, -3)] : [encode([[1, '1', 'a']])]),
     };
     const run = async () => {
       for await (const _ of textMergeBatches(bad, { left: 0, right: 0 })) void _;
