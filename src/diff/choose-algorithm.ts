@@ -3,7 +3,16 @@
  * hashing is worth a try. Only `auto` falls back; an explicit `hash` or `digest` is always
  * honoured, because rows whose hashes differ for any reason are read and compared value by value.
  */
-import { concatLimits, pgRecordDigest, RECORD_DIGEST_MIN_VERSION, recordHashForm, rowDigestExpression, rowHashExpression, type RangeHash } from '../sources/hash-dialect.ts';
+import {
+  concatLimits,
+  pgRecordDigest,
+  pgRecordRowHash,
+  RECORD_DIGEST_MIN_VERSION,
+  recordHashForm,
+  rowDigestExpression,
+  rowHashExpression,
+  type RangeHash,
+} from '../sources/hash-dialect.ts';
 import { isCanonicalForm, pairForms, rowTextBytes, rowTextExpression, type HashColumn } from '../sources/row-text.ts';
 import type { Source } from '../sources/source.ts';
 import type { ColumnInfo, DiffAlgorithm, LogicalType, TableInfo } from '../types.ts';
@@ -43,9 +52,11 @@ const ORDERED_KEY_TYPES = new Set<LogicalType>(['integer', 'decimal', 'date', 't
 const DEFAULT_ROWS_PER_RANGE = 10_000;
 
 /**
- * How each side folds a key range (see RangeHash). Two PostgreSQL servers sum hashtextextended of
- * each row's text, which costs them less than an MD5 of it, and sums let hash mode group a range
- * in buckets. Elsewhere both sides join the range's row texts
+ * How each side folds a key range (see RangeHash). Two PostgreSQL servers sum a 64-bit hash per
+ * row, and sums let hash mode group a range in buckets: the record hash of the row's values by
+ * their types' own hashes (pgRecordRowHash) where both can (recordHashes), which spares them
+ * writing timestamps and numbers as text (10M identical rows: 6.7-7.4 s against 7.9-9.0 s), else
+ * hashtextextended of the row's text, still less than an MD5 of it. Elsewhere both sides join the range's row texts
  * under one MD5, a third less than an MD5 and a sum per row cost MariaDB, where the server can bound
  * the join (MariaDB 10.3.3+ or PostgreSQL), and where both engines keep the keys in one index order:
  * with text keys two collations could read a range in two orders, and no range would ever agree.
@@ -64,7 +75,15 @@ function rangeHashes(
     },
     rowsPerRange: DEFAULT_ROWS_PER_RANGE,
   };
-  if (leftEngine === 'postgres' && rightEngine === 'postgres') return sums;
+  if (leftEngine === 'postgres' && rightEngine === 'postgres') {
+    if (!recordHashes(servers, cols)) return sums;
+    // Both sides test for NULL where either side may hold one, so the two records keep one shape.
+    const record = (side: HashColumn[], other: HashColumn[]): RangeHash => ({
+      aggregate: 'sum',
+      row: pgRecordRowHash(side.map((c, i) => ({ ...c, nullable: c.nullable || other[i]!.nullable }))),
+    });
+    return { hash: { left: record(cols.left, cols.right), right: record(cols.right, cols.left) }, rowsPerRange: DEFAULT_ROWS_PER_RANGE };
+  }
 
   const bounded = (engine: Source['engine'], s: ServerInfo | undefined) =>
     engine === 'postgres' || (s?.serverProduct === 'mariadb' && (s.serverVersion ?? 0) >= CONCAT_MIN_MARIADB);
@@ -84,8 +103,8 @@ function rangeHashes(
 
 /**
  * Both PostgreSQL servers have hash_record_extended, and each column pair is hashed alike by it
- * (recordHashForm): elsewhere equal rows would hash apart and every row be read again. For row
- * digests only: range sums hash each row's text (see pgRecordDigest).
+ * (recordHashForm): elsewhere equal rows would hash apart and every row be read again. Row digests
+ * use the record hash as it is (pgRecordDigest), range sums hashed once more (pgRecordRowHash).
  */
 function recordHashes(servers: { left?: ServerInfo; right?: ServerInfo }, cols: { left: HashColumn[]; right: HashColumn[] }): boolean {
   return (

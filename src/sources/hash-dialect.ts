@@ -322,17 +322,35 @@ export const RECORD_DIGEST_MIN_VERSION = 140000;
  * never hashes 'A' like 'a', and anything without a listed type is hashed as its text, whose
  * equality reckon's is. NULL hashes as 0 inside a record, so a nullable column also adds its NULL
  * test. The record's hash is linear in its fields' hashes, which is harmless here, where each
- * row's digest is compared with the same row's, and why range sums never use it: summed over a
- * range, values swapped between two rows would leave the sum as it was. Digests are compared only
+ * row's digest is compared with the same row's, and why range sums hash it once more
+ * (pgRecordRowHash): summed as it is over a range, values swapped between two rows would leave
+ * the sum as it was. Digests are compared only
  * with the other server's digest of the same columns; a pair of types hashed differently (int
  * beside numeric) only costs the re-reading of those rows. It is sent in hex (to_hex is
  * one-to-one on bigint): at most 16 bytes where the decimal takes up to 20.
  */
 export function pgRecordDigest(columns: readonly Pick<HashColumn, 'name' | 'type' | 'nativeType' | 'nullable'>[]): string {
+  return `to_hex(${recordHash(columns)})`;
+}
+
+function recordHash(columns: readonly Pick<HashColumn, 'name' | 'type' | 'nativeType' | 'nullable'>[]): string {
   const fields = columns.flatMap((c) => {
     const id = quoteIdent('postgres', c.name);
     const value = int64Bytes(c, id) ?? (typedHash(c) ? id : `(${id}::text COLLATE "C")`);
     return c.nullable ? [value, `(${id} IS NULL)`] : [value];
   });
-  return `to_hex(hash_record_extended(ROW(${fields.join(', ')}), 0))`;
+  return `hash_record_extended(ROW(${fields.join(', ')}), 0)`;
+}
+
+/**
+ * The row hash hash mode sums between two PostgreSQL servers (keys included): the record hash of
+ * pgRecordDigest, hashed once more as the text of its number. The record hash is linear in its
+ * fields' hashes, so a sum of record hashes would not see values swapped between two rows; the
+ * second hash is not linear, and with the row's key inside, a swap changes both rows' hashes
+ * independently. Both hashes are 64 bits wide. Hashing a 64-bit number's text costs the server
+ * far less than writing the row's text (timestamps above all), which is what the `sum` of
+ * rowHashExpression pays for every row.
+ */
+export function pgRecordRowHash(columns: readonly Pick<HashColumn, 'name' | 'type' | 'nativeType' | 'nullable'>[]): string {
+  return `hashtextextended(${recordHash(columns)}::text, 0)`;
 }

@@ -27,12 +27,18 @@ describe('chooseAlgorithm', () => {
     expect(c.digest).toEqual({ left: expected, right: expected });
   });
 
-  it('sums text hashes over ranges between two PostgreSQL servers, and digests a bigint by its bytes', () => {
-    // A record hash is linear in its fields' hashes: summed over a range, values swapped between
-    // two rows would sum alike. And PostgreSQL folds a bigint to 32 bits before hashing it.
+  it('sums record hashes hashed once more over ranges between two PostgreSQL servers, and digests a bigint by its bytes', () => {
+    // A record hash is linear in its fields' hashes: summed as it is over a range, values swapped
+    // between two rows would sum alike (test/db/hash-mode.test.ts), so each row's is hashed again
+    // as text, keys included. And PostgreSQL folds a bigint to 32 bits before hashing it.
     const c = chooseAlgorithm('hash', plan, 'postgres', 'postgres', 1_000_000, v15);
-    expect(JSON.stringify(c.hash)).toContain('hashtextextended');
-    expect(JSON.stringify(c.hash)).not.toContain('hash_record_extended');
+    expect(c.hash.left).toEqual({ aggregate: 'sum', row: expect.stringMatching(/^hashtextextended\(hash_record_extended\(ROW\(.*\), 0\)::text, 0\)$/) });
+    expect(c.hash.left).toEqual(c.hash.right);
+    expect((c.hash.left as { row: string }).row).toContain('ROW(int8send("id"), "amount", ("amount" IS NULL), ("note"::text COLLATE "C"), ("note" IS NULL))');
+    // Before PostgreSQL 14 (no hash_record_extended), each row's text is hashed.
+    const old = chooseAlgorithm('hash', plan, 'postgres', 'postgres', 1_000_000, { left: pg(130011), right: pg(150000) });
+    expect(JSON.stringify(old.hash)).toContain('hashtextextended((concat_ws');
+    expect(JSON.stringify(old.hash)).not.toContain('hash_record_extended');
     const wide: Plan = { ...plan, compared: [pair(col('b', 'integer', 'bigint')), pair(col('t', 'timestamptz', 'timestamp with time zone'))] };
     expect(chooseAlgorithm('auto', wide, 'postgres', 'postgres', 1_000_000, v15).digest.left).toBe(
       `to_hex(hash_record_extended(ROW(int8send("b"), ("b" IS NULL), timestamptz_send("t"), ("t" IS NULL)), 0))`,
