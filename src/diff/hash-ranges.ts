@@ -390,11 +390,28 @@ export async function planHashRanges(left: HashSide, right: HashSide, opts: Hash
       });
     }
   } else if (opts.mode === 'auto' && sample.length > 0) {
-    // First-pass ranges are large: split over the statements each side may run at once.
-    const results = await hashBoth(sample, sampleIsTop ? Math.ceil(sample.length / Math.max(1, opts.concurrency)) : BATCH);
-    const differing = results.filter(([a, b]) => !agree(a, b)).length;
-    if (sampleIsTop ? differing >= TOP_SAMPLE_DIFFERING : differing * 2 > results.length) return { ranges: [], abandoned: true };
-    if (sampleIsTop) sample.forEach((p, i) => known.set(p, results[i]!));
+    if (sampleIsTop) {
+      // First-pass ranges are large: split over the statements each side may run at once. A
+      // first round of TOP_SAMPLE_DIFFERING ranges spread over the table settles a table that
+      // differs everywhere (any real drift) at a third of the sample's cost, while the stream
+      // started beside it waits on the same servers; the rest is only hashed when that round
+      // alone cannot decide. The answer is the one the whole sample gives: differing ranges only
+      // add up.
+      const step = Math.ceil(sample.length / TOP_SAMPLE_DIFFERING);
+      const first = sample.filter((_, i) => i % step === 0);
+      const rounds = [first, sample.filter((p) => !first.includes(p))];
+      let differing = 0;
+      for (const round of rounds) {
+        const results = await hashBoth(round, Math.ceil(round.length / Math.max(1, opts.concurrency)));
+        differing += results.filter(([a, b]) => !agree(a, b)).length;
+        if (differing >= TOP_SAMPLE_DIFFERING) return { ranges: [], abandoned: true };
+        round.forEach((p, i) => known.set(p, results[i]!));
+      }
+    } else {
+      const results = await hashBoth(sample, BATCH);
+      const differing = results.filter(([a, b]) => !agree(a, b)).length;
+      if (differing * 2 > results.length) return { ranges: [], abandoned: true };
+    }
   }
   await opts.beforeHashing?.();
 
