@@ -401,7 +401,10 @@ export class DiffRun implements AsyncIterable<DiffEvent> {
       // scan starts nothing until it is iterated.
       const formOf = (side: 'left' | 'right', format: 'text' | 'binary') =>
         (side === 'left' ? leftSource : rightSource).scanText?.(request(side, {}), format)?.form;
-      const sameForm = (format: 'text' | 'binary') => formOf('left', format) !== undefined && formOf('left', format) === formOf('right', format);
+      const sameForm = (format: 'text' | 'binary') => {
+        const left = formOf('left', format);
+        return left !== undefined && left === formOf('right', format);
+      };
       const textFormat = sameForm('binary') ? 'binary' : 'text';
       const byText =
         leftSource.engine === rightSource.engine &&

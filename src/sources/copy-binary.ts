@@ -45,6 +45,19 @@ const NATIVE_KINDS: Record<string, BinaryKind> = {
   uuid: 'uuid',
 };
 
+/** The kind each logical type must come with: reckon reads the column as that type. */
+const LOGICAL_KINDS: Partial<Record<LogicalType, BinaryKind>> = {
+  integer: 'int',
+  decimal: 'numeric',
+  text: 'text',
+  char: 'text',
+  boolean: 'bool',
+  date: 'date',
+  timestamp: 'timestamp',
+  timestamptz: 'timestamptz',
+  uuid: 'uuid',
+};
+
 /**
  * The kind a selected column is decoded as, or undefined when the scan must be read as text: a
  * type outside NATIVE_KINDS (a domain, an enum, oid, floats, json…) or one whose logical type
@@ -53,19 +66,7 @@ const NATIVE_KINDS: Record<string, BinaryKind> = {
 export function binaryKind(c: BinaryColumn): BinaryKind | undefined {
   if (c.nativeType === undefined) return undefined;
   const kind = NATIVE_KINDS[baseType(c.nativeType)];
-  if (kind === undefined) return undefined;
-  const expected: Partial<Record<LogicalType, BinaryKind>> = {
-    integer: 'int',
-    decimal: 'numeric',
-    text: 'text',
-    char: 'text',
-    boolean: 'bool',
-    date: 'date',
-    timestamp: 'timestamp',
-    timestamptz: 'timestamptz',
-    uuid: 'uuid',
-  };
-  if (expected[c.type] !== kind) return undefined;
+  if (kind === undefined || LOGICAL_KINDS[c.type] !== kind) return undefined;
   return kind === 'timestamptz' && !c.withOffset ? 'timestamp' : kind;
 }
 
@@ -140,7 +141,7 @@ export function tupleEndAcross(head: Buffer, next: Buffer): number {
 
 /** Records that are binary COPY tuples, a message each. */
 export const TUPLE_FRAMING: RecordFraming = {
-  end: (buf, start) => tupleEnd(buf, start),
+  end: tupleEnd,
   endIn: tupleEndAcross,
   terminator: 0,
 };

@@ -329,11 +329,13 @@ export const RECORD_DIGEST_MIN_VERSION = 140000;
  * beside numeric) only costs the re-reading of those rows. It is sent in hex (to_hex is
  * one-to-one on bigint): at most 16 bytes where the decimal takes up to 20.
  */
-export function pgRecordDigest(columns: readonly Pick<HashColumn, 'name' | 'type' | 'nativeType' | 'nullable'>[]): string {
+export function pgRecordDigest(columns: readonly RecordColumn[]): string {
   return `to_hex(${recordHash(columns)})`;
 }
 
-function recordHash(columns: readonly Pick<HashColumn, 'name' | 'type' | 'nativeType' | 'nullable'>[]): string {
+type RecordColumn = Pick<HashColumn, 'name' | 'type' | 'nativeType' | 'nullable'>;
+
+function recordHash(columns: readonly RecordColumn[]): string {
   const fields = columns.flatMap((c) => {
     const id = quoteIdent('postgres', c.name);
     const value = int64Bytes(c, id) ?? (typedHash(c) ? id : `(${id}::text COLLATE "C")`);
@@ -351,6 +353,6 @@ function recordHash(columns: readonly Pick<HashColumn, 'name' | 'type' | 'native
  * far less than writing the row's text (timestamps above all), which is what the `sum` of
  * rowHashExpression pays for every row.
  */
-export function pgRecordRowHash(columns: readonly Pick<HashColumn, 'name' | 'type' | 'nativeType' | 'nullable'>[]): string {
+export function pgRecordRowHash(columns: readonly RecordColumn[]): string {
   return `hashtextextended(${recordHash(columns)}::text, 0)`;
 }
